@@ -1,0 +1,27 @@
+"""accessibility: accessibility analysis and facility-location planning for Latvia's client service centres."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import settings
+from ._errors import (
+    AccessibilityError,
+    CRSError,
+    DataNotFoundError,
+    DownloadError,
+    InfeasibleError,
+    InputFileError,
+    MissingColumnError,
+    NetworkError,
+    StudyFileError,
+)
+from ._loadreport import LoadReport, get_report
+from .projection import to_working_crs
+
+try:
+    __version__ = version("accessibility")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+# Public API of the loaders, the distance core, coverage and planning (added module by module).
