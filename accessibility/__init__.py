@@ -25,3 +25,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0"
 
 # Public API of the loaders, the distance core, coverage and planning (added module by module).
+# [loaders: units, municipalities, population, assign_units]
+# [loaders: stops, libraries, centres]
+# [data folder, downloads, synthetic region]
+# [distance core]
+# [coverage]
+# [planning]
+# [maps, interactive map, report]
