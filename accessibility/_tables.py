@@ -1,4 +1,4 @@
-"""Read text tables and zip members robustly: encoding detection, BOM, clear errors naming the file."""
+"""Read text tables, vector layers and zip members robustly, with errors naming the file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 
 from ._errors import InputFileError, MissingColumnError
 
@@ -216,3 +219,67 @@ def open_zip_member(path: str | PathLike[str], pattern: str) -> io.BytesIO:
     """The single member of zip ``path`` matching ``pattern``, as an in-memory binary file."""
     _, data = read_zip_member(path, pattern)
     return io.BytesIO(data)
+
+#: Vector formats looked for inside a folder or a zip archive, in order of preference.
+VECTOR_SUFFIXES: tuple[str, ...] = (".shp", ".gpkg", ".geojson", ".json", ".fgb")
+
+
+def _pick(candidates: list[str], path: str | PathLike[str], prefer: str | None) -> str:
+    if not candidates:
+        raise InputFileError(
+            path, f"holds no vector layer (looked for {', '.join(VECTOR_SUFFIXES)} files)"
+        )
+    if len(candidates) > 1 and prefer:
+        preferred = [c for c in candidates if prefer.lower() in Path(c).name.lower()]
+        if len(preferred) == 1:
+            return preferred[0]
+    if len(candidates) > 1:
+        raise InputFileError(
+            path, f"holds several vector layers, pass one of them: {', '.join(sorted(candidates))}"
+        )
+    return candidates[0]
+
+
+def vector_source(path: str | PathLike[str], *, prefer: str | None = None) -> str:
+    """The GDAL data-source name of the layer at ``path``.
+
+    ``path`` may be a vector file, a folder holding exactly one layer (or one whose name
+    contains ``prefer``), or a zip archive of a shapefile as published on the open data portal.
+    """
+    file = Path(path)
+    if not file.exists():
+        raise InputFileError(path, "file not found")
+    if file.is_dir():
+        found = [str(p) for s in VECTOR_SUFFIXES for p in sorted(file.glob(f"*{s}"))]
+        return _pick(found, path, prefer)
+    if file.suffix.lower() == ".zip":
+        members = [m for s in VECTOR_SUFFIXES for m in zip_members(file, f"*{s}")]
+        member = _pick(members, path, prefer)
+        return f"/vsizip/{file.resolve()}/{member}"
+    return str(file)
+
+
+def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.GeoDataFrame:
+    """Read the vector layer at ``path`` (file, folder or zip) as a GeoDataFrame in its own CRS.
+
+    Raises
+    ------
+    InputFileError
+        If the file is missing, empty, corrupt or holds no features.
+    """
+    source = vector_source(path, prefer=prefer)
+    try:
+        gdf = pyogrio.read_dataframe(source)
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+    ) as exc:
+        raise InputFileError(path, f"cannot be read as a vector layer: {exc}") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:
+        raise InputFileError(path, "has no geometry")
+    if len(gdf) == 0:
+        raise InputFileError(path, "holds no features")
+    return gdf
