@@ -26,6 +26,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 # Public API of the loaders, the distance core, coverage and planning (added module by module).
 # [loaders: units, municipalities, population, assign_units]
+from .population import load_population
+from .units import assign_units, load_classifier, load_municipalities, load_units
 # [loaders: stops, libraries, centres]
 # [data folder, downloads, synthetic region]
 # [distance core]
