@@ -411,27 +411,33 @@ def load_units(
         {new: gdf[old].to_numpy() for old, new in fields.items()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs
     )
     field_of = {new: old for old, new in fields.items()}
+    raw_codes = out[["unit_code", "municipality_code"]].copy()
     out["unit_code"] = out["unit_code"].map(normalise_code)
     out["municipality_code"] = out["municipality_code"].map(normalise_code)
-    kinds = out["unit_kind"].map(_unit_kind)
+    kinds = [_unit_kind(v) for v in out["unit_kind"]]
     keep = np.ones(len(out), dtype=bool)
     for i in range(len(out)):
         code = out["unit_code"].iat[i]
         if not is_valid_code(code):
-            report.reject(_row_label(i), f"not a 7-digit ATVK code: {code!r}", field=field_of["unit_code"], id=code)
+            report.reject(
+                _row_label(i),
+                f"not a 7-digit ATVK code: {_plain(raw_codes['unit_code'].iat[i])!r}",
+                field=field_of["unit_code"],
+                id=_plain(raw_codes["unit_code"].iat[i]),
+            )
             keep[i] = False
         elif not is_valid_code(out["municipality_code"].iat[i]):
             report.reject(
                 _row_label(i),
-                f"not a 7-digit ATVK code: {out['municipality_code'].iat[i]!r}",
+                f"not a 7-digit ATVK code: {_plain(raw_codes['municipality_code'].iat[i])!r}",
                 field=field_of["municipality_code"],
                 id=code,
             )
             keep[i] = False
-        elif kinds.iat[i] is None:
+        elif kinds[i] is None:
             report.reject(
                 _row_label(i),
-                f"unknown unit type {out['unit_kind'].iat[i]!r} (expected 1, 6, 7 or {', '.join(schema.UNIT_KINDS)})",
+                f"unknown unit type {_plain(out['unit_kind'].iat[i])!r} (expected 1, 6, 7 or {', '.join(schema.UNIT_KINDS)})",
                 field=field_of["unit_kind"],
                 id=code,
             )
