@@ -32,5 +32,7 @@ from .units import assign_units, load_classifier, load_municipalities, load_unit
 # [data folder, downloads, synthetic region]
 # [distance core]
 # [coverage]
+from .coverage import CoverageResult, assess, gaps, stop_rule, summary, unit_coverage, write_coverage
+from .demand import population_centres, population_points
 # [planning]
 # [maps, interactive map, report]
