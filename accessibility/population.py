@@ -85,7 +85,7 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
                     f"{', '.join(map(str, book.sheet_names))}",
                 )
         sheet = sheets[0]
-        raw = book.parse(sheet, header=None, dtype=object)
+        raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     report.notes["sheet"] = str(sheet)
     header_rows = [i for i in range(min(len(raw), 20)) if any(str(v).strip() == "ATVK" for v in raw.iloc[i])]
     if not header_rows:
