@@ -31,6 +31,9 @@ from .units import assign_units, load_classifier, load_municipalities, load_unit
 # [loaders: stops, libraries, centres]
 # [data folder, downloads, synthetic region]
 # [distance core]
+from .distance import distance_matrix, nearest, within
+from .network import WalkFilter, WalkNetwork, walk_network
+from .snapping import snap_points
 # [coverage]
 from .coverage import CoverageResult, assess, gaps, stop_rule, summary, unit_coverage, write_coverage
 from .demand import population_centres, population_points
