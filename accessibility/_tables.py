@@ -45,12 +45,16 @@ def decode_bytes(data: bytes, *, source: str | PathLike[str] | None = None) -> t
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise InputFileError(source, f"starts with a UTF-8 byte-order mark but is not UTF-8: {exc}") from exc
+            raise InputFileError(
+                source, f"starts with a UTF-8 byte-order mark but is not UTF-8: {exc}"
+            ) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise InputFileError(source, f"starts with a UTF-16 byte-order mark but is not UTF-16: {exc}") from exc
+            raise InputFileError(
+                source, f"starts with a UTF-16 byte-order mark but is not UTF-16: {exc}"
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -164,7 +168,9 @@ def open_zip(path: str | PathLike[str]) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(file)
         bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputFileError(path, f"not a readable zip archive (truncated or corrupt?): {exc}") from exc
+        raise InputFileError(
+            path, f"not a readable zip archive (truncated or corrupt?): {exc}"
+        ) from exc
     except zipfile.LargeZipFile as exc:  # pragma: no cover
         raise InputFileError(path, f"zip archive too large: {exc}") from exc
     if bad is not None:
@@ -219,6 +225,7 @@ def open_zip_member(path: str | PathLike[str], pattern: str) -> io.BytesIO:
     """The single member of zip ``path`` matching ``pattern``, as an in-memory binary file."""
     _, data = read_zip_member(path, pattern)
     return io.BytesIO(data)
+
 
 #: Vector formats looked for inside a folder or a zip archive, in order of preference.
 VECTOR_SUFFIXES: tuple[str, ...] = (".shp", ".gpkg", ".geojson", ".json", ".fgb")

@@ -72,7 +72,9 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise InputFileError(path, f"cannot be read as an Excel workbook (truncated or corrupt?): {exc}") from exc
+        raise InputFileError(
+            path, f"cannot be read as an Excel workbook (truncated or corrupt?): {exc}"
+        ) from exc
     with book:
         sheets = [s for s in book.sheet_names if str(s).startswith(POPULATION_SHEET_PREFIX)]
         if not sheets:
@@ -87,11 +89,17 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
         sheet = sheets[0]
         raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     report.notes["sheet"] = str(sheet)
-    header_rows = [i for i in range(min(len(raw), 20)) if any(str(v).strip() == "ATVK" for v in raw.iloc[i])]
+    header_rows = [
+        i for i in range(min(len(raw), 20)) if any(str(v).strip() == "ATVK" for v in raw.iloc[i])
+    ]
     if not header_rows:
-        raise MissingColumnError(path, f"sheet {sheet!r} has no header row with an 'ATVK' column", field="ATVK")
+        raise MissingColumnError(
+            path, f"sheet {sheet!r} has no header row with an 'ATVK' column", field="ATVK"
+        )
     header = header_rows[0]
-    columns = [str(v).strip() if pd.notna(v) else f"_blank{j}" for j, v in enumerate(raw.iloc[header])]
+    columns = [
+        str(v).strip() if pd.notna(v) else f"_blank{j}" for j, v in enumerate(raw.iloc[header])
+    ]
     body = raw.iloc[header + 1 :].copy()
     body.columns = columns
     blank = body.isna().all(axis=1).to_numpy()
@@ -108,7 +116,11 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
         report.notes["footer_rows_dropped"] = 0
     # Excel rows are numbered from 1; the DataFrame index is the 0-based sheet row.
     excel_rows = {int(i): int(i) + 1 for i in body.index}
-    return body.rename(columns={"Teritoriālais iedalījums": "unit_name", "ATVK": "unit_code"}), excel_rows, header + 1
+    return (
+        body.rename(columns={"Teritoriālais iedalījums": "unit_name", "ATVK": "unit_code"}),
+        excel_rows,
+        header + 1,
+    )
 
 
 def _read_csv(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[int, int]]:
@@ -182,17 +194,23 @@ def load_population(
     if file.is_file() and file.stat().st_size == 0:
         raise InputFileError(path, "file is empty")
     report = LoadReport(source=str(path))
+    if file.suffix.lower() == ".xls":
+        raise InputFileError(path, "is an old-format Excel file: save it as .xlsx (or CSV) first")
     if file.suffix.lower() in (".xlsx", ".xlsm"):
         table, rows, _ = _read_workbook(file, report)
         year_columns = {c: y for c in table.columns if (y := _year_of(c)) is not None}
         if not year_columns:
-            raise MissingColumnError(path, "no year columns (2011, 2012, ...) next to ATVK", field="year")
+            raise MissingColumnError(
+                path, "no year columns (2011, 2012, ...) next to ATVK", field="year"
+            )
         long_parts = [
             pd.DataFrame(
                 {
                     "_row": table.index,
                     "unit_code": table["unit_code"].to_numpy(),
-                    "unit_name": table["unit_name"].to_numpy() if "unit_name" in table.columns else None,
+                    "unit_name": table["unit_name"].to_numpy()
+                    if "unit_name" in table.columns
+                    else None,
                     "year": y,
                     "population": table[c].to_numpy(),
                     "_field": c,
@@ -206,14 +224,18 @@ def load_population(
         if "year" in table.columns:
             years = table["year"].map(_year_of)
         elif year is None or year == "all":
-            raise InputFileError(path, "has no 'year' column: pass year= to label its counts", field="year")
+            raise InputFileError(
+                path, "has no 'year' column: pass year= to label its counts", field="year"
+            )
         else:
             years = pd.Series(int(year), index=table.index)
         values = pd.DataFrame(
             {
                 "_row": table.index,
                 "unit_code": table["unit_code"].to_numpy(),
-                "unit_name": table["unit_name"].to_numpy() if "unit_name" in table.columns else None,
+                "unit_name": table["unit_name"].to_numpy()
+                if "unit_name" in table.columns
+                else None,
                 "year": years.to_numpy(),
                 "population": table["population"].to_numpy(),
                 "_field": "population",
@@ -221,7 +243,11 @@ def load_population(
         )
         for i in np.flatnonzero(values["year"].isna().to_numpy()):
             report.read += 1
-            report.reject(rows[int(values["_row"].iat[i])], f"not a year: {table['year'].iat[i]!r}", field="year")
+            report.reject(
+                rows[int(values["_row"].iat[i])],
+                f"not a year: {table['year'].iat[i]!r}",
+                field="year",
+            )
         values = values[values["year"].notna()]
         values["year"] = values["year"].astype(int)
     available = sorted(set(values["year"]))
@@ -235,7 +261,10 @@ def load_population(
         except (TypeError, ValueError) as exc:
             raise ValueError(f"year must be an integer, None or 'all', not {year!r}") from exc
         if wanted not in available:
-            raise InputFileError(path, f"has no figures for {wanted}; years available: {', '.join(map(str, available))}")
+            raise InputFileError(
+                path,
+                f"has no figures for {wanted}; years available: {', '.join(map(str, available))}",
+            )
         chosen = [wanted]
     values = values[values["year"].isin(chosen)].reset_index(drop=True)
     report.read += len(values)
@@ -249,7 +278,12 @@ def load_population(
         count, problem = _count(values["population"].iat[i])
         counts.append(count)
         if not is_valid_code(code):
-            report.reject(row, f"not a 7-digit ATVK code: {values['unit_code'].iat[i]!r}", field=code_field, id=code)
+            report.reject(
+                row,
+                f"not a 7-digit ATVK code: {values['unit_code'].iat[i]!r}",
+                field=code_field,
+                id=code,
+            )
             keep[i] = False
         elif problem is not None:
             report.reject(row, problem, field=str(values["_field"].iat[i]), id=code)
@@ -273,7 +307,9 @@ def load_population(
     out["population"] = out["population"].astype("int64")
     out = out.sort_values(["year", "unit_code"]).reset_index(drop=True)
     report.notes["years"] = chosen
-    report.notes["total_by_year"] = {int(y): int(t) for y, t in out.groupby("year")["population"].sum().items()}
+    report.notes["total_by_year"] = {
+        int(y): int(t) for y, t in out.groupby("year")["population"].sum().items()
+    }
     report.notes["units"] = int(out["unit_code"].nunique())
     if units is not None:
         in_units = set(units["unit_code"])

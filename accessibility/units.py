@@ -149,13 +149,18 @@ def _clean_polygons(
     geoms = gdf.geometry.array
     missing = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
     for i in np.flatnonzero(missing & keep):
-        report.reject(_row_label(i), "missing or empty geometry", field="geometry", id=gdf[id_column].iat[i])
+        report.reject(
+            _row_label(i), "missing or empty geometry", field="geometry", id=gdf[id_column].iat[i]
+        )
         keep[i] = False
     types = gdf.geometry.geom_type.to_numpy()
     not_polygon = ~np.isin(types, ["Polygon", "MultiPolygon"]) & ~missing
     for i in np.flatnonzero(not_polygon & keep):
         report.reject(
-            _row_label(i), f"geometry is a {types[i]}, not a polygon", field="geometry", id=gdf[id_column].iat[i]
+            _row_label(i),
+            f"geometry is a {types[i]}, not a polygon",
+            field="geometry",
+            id=gdf[id_column].iat[i],
         )
         keep[i] = False
     invalid = ~shapely.is_valid(np.asarray(geoms)) & keep
@@ -166,7 +171,10 @@ def _clean_polygons(
             fixed = _polygonal(shapely.make_valid(new[i]))
             if fixed is None:
                 report.reject(
-                    _row_label(i), "invalid geometry that cannot be repaired", field="geometry", id=gdf[id_column].iat[i]
+                    _row_label(i),
+                    "invalid geometry that cannot be repaired",
+                    field="geometry",
+                    id=gdf[id_column].iat[i],
                 )
                 keep[i] = False
             else:
@@ -240,7 +248,10 @@ def load_classifier(path: str | PathLike[str]) -> pd.DataFrame:
             report.reject(line, f"not a 7-digit ATVK code: {code!r}", field="Kods", id=code)
             keep[i] = False
             continue
-        for column, field in (("code_before", "Kods pirms izmaiņām"), ("code_after", "Kods pēc izmaiņām")):
+        for column, field in (
+            ("code_before", "Kods pirms izmaiņām"),
+            ("code_after", "Kods pēc izmaiņām"),
+        ):
             other = table[column].iat[i]
             if pd.notna(other) and not is_valid_code(other):
                 report.reject(line, f"not a 7-digit ATVK code: {other!r}", field=field, id=code)
@@ -248,12 +259,19 @@ def load_classifier(path: str | PathLike[str]) -> pd.DataFrame:
                 break
         else:
             if not (levels.iat[i] in (1, 2)):
-                report.reject(line, f"level must be 1 or 2, found {table['level'].iat[i]!r}", field="Līmenis", id=code)
+                report.reject(
+                    line,
+                    f"level must be 1 or 2, found {table['level'].iat[i]!r}",
+                    field="Līmenis",
+                    id=code,
+                )
                 keep[i] = False
     table = table[keep].copy()
     table["level"] = levels[keep].astype(int).to_numpy()
     table = table.reset_index(drop=True)
-    report.notes["by_level"] = {int(k): int(v) for k, v in table["level"].value_counts().sort_index().items()}
+    report.notes["by_level"] = {
+        int(k): int(v) for k, v in table["level"].value_counts().sort_index().items()
+    }
     return attach(table, report)
 
 
@@ -261,34 +279,48 @@ def _classifier_frame(classifier: str | PathLike[str] | pd.DataFrame) -> pd.Data
     if isinstance(classifier, pd.DataFrame):
         if "code" not in classifier.columns and "Kods" in classifier.columns:
             classifier = classifier.rename(columns=CLASSIFIER_FIELDS)
-        missing = [c for c in ("code", "name", "code_before", "level") if c not in classifier.columns]
+        missing = [
+            c for c in ("code", "name", "code_before", "level") if c not in classifier.columns
+        ]
         if missing:
             raise MissingColumnError(
-                None, f"classifier table lacks column(s) {', '.join(missing)}; load it with load_classifier"
+                None,
+                f"classifier table lacks column(s) {', '.join(missing)}; load it with load_classifier",
             )
         return classifier
     return load_classifier(classifier)
 
 
-def _municipality_of(code: str, in_force: pd.DataFrame) -> tuple[str, str] | None:
-    """The level-1 classifier row (code, name) a unit code belongs to.
+def _municipality_index(in_force: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Level-1 classifier rows (code, name) keyed by their code and by their 4-digit prefix.
 
     ATVK codes are hierarchical: digits 1–4 name the municipality (``0038231`` Varakļāni lies in
     ``0038…`` Madonas novads, coded ``0038001`` since 2024). A state city is its own municipality.
+    A prefix shared by several level-1 rows is left out, as it names no single municipality.
     """
     level1 = in_force[in_force["level"] == 1]
-    if code in set(level1["code"]):
-        row = level1[level1["code"] == code].iloc[0]
-        return row["code"], row["name"]
-    match = level1[level1["code"].str[:4] == code[:4]]
-    if len(match) != 1:
-        return None
-    return match["code"].iat[0], match["name"].iat[0]
+    pairs = list(zip(level1["code"], level1["name"]))
+    prefixes = pd.Series([c[:4] for c, _ in pairs])
+    unique = set(prefixes[~prefixes.duplicated(keep=False)])
+    index = {c[:4]: (c, n) for c, n in pairs if c[:4] in unique}
+    index.update({c: (c, n) for c, n in pairs})
+    return index
 
 
-def _recode(units: gpd.GeoDataFrame, classifier: pd.DataFrame, report: LoadReport, recode: bool) -> gpd.GeoDataFrame:
+def _municipality_of(code: str, index: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """The level-1 classifier row (code, name) a unit code belongs to (see _municipality_index)."""
+    return index.get(code) or index.get(code[:4])
+
+
+def _recode(
+    units: gpd.GeoDataFrame, classifier: pd.DataFrame, report: LoadReport, recode: bool
+) -> gpd.GeoDataFrame:
     """Check unit codes against the classifier; with ``recode`` map old codes to those in force."""
-    valid_until = classifier["valid_until"] if "valid_until" in classifier.columns else pd.Series(None, index=classifier.index)
+    valid_until = (
+        classifier["valid_until"]
+        if "valid_until" in classifier.columns
+        else pd.Series(None, index=classifier.index)
+    )
     in_force = classifier[valid_until.isna() | (valid_until.astype(str).str.strip() == "")]
     codes_in_force = set(in_force["code"])
     successors: dict[str, list[str]] = {}
@@ -307,7 +339,9 @@ def _recode(units: gpd.GeoDataFrame, classifier: pd.DataFrame, report: LoadRepor
         new_codes = successors.get(code, [])
         if len(new_codes) == 1 and recode:
             units.iat[i, units.columns.get_loc("unit_code")] = new_codes[0]
-            recoded.append({"before": code, "after": new_codes[0], "name": units["unit_name"].iat[i]})
+            recoded.append(
+                {"before": code, "after": new_codes[0], "name": units["unit_name"].iat[i]}
+            )
         elif len(new_codes) > 1:
             # A unit that was split (Ādažu pagasts 0023400 -> Ādaži + Ādažu pagasts) has no single successor.
             split.append(code)
@@ -315,10 +349,11 @@ def _recode(units: gpd.GeoDataFrame, classifier: pd.DataFrame, report: LoadRepor
             not_found.append(code)
     if recode:
         municipality_changes: dict[str, str] = {}
+        municipality_index = _municipality_index(in_force)
         for i, code in enumerate(units["unit_code"]):
             if code not in codes_in_force:
                 continue
-            parent = _municipality_of(code, in_force)
+            parent = _municipality_of(code, municipality_index)
             if parent is None:
                 continue
             old = units["municipality_code"].iat[i]
@@ -333,7 +368,9 @@ def _recode(units: gpd.GeoDataFrame, classifier: pd.DataFrame, report: LoadRepor
         if units["unit_code"].duplicated().any():
             dups = sorted(set(units.loc[units["unit_code"].duplicated(), "unit_code"]))
             raise InputFileError(
-                report.source, f"recoding to the classifier gives duplicate unit codes: {', '.join(dups)}", field="unit_code"
+                report.source,
+                f"recoding to the classifier gives duplicate unit codes: {', '.join(dups)}",
+                field="unit_code",
             )
     if split:
         report.notes["split_units_not_recoded"] = split
@@ -408,7 +445,9 @@ def load_units(
     gdf = to_working_crs(raw, source=path)
     report = LoadReport(source=str(path), read=len(gdf))
     out = gpd.GeoDataFrame(
-        {new: gdf[old].to_numpy() for old, new in fields.items()}, geometry=gdf.geometry.to_numpy(), crs=gdf.crs
+        {new: gdf[old].to_numpy() for old, new in fields.items()},
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
     )
     field_of = {new: old for old, new in fields.items()}
     raw_codes = out[["unit_code", "municipality_code"]].copy()
@@ -460,8 +499,12 @@ def load_units(
     if classifier is not None:
         out = _recode(out, _classifier_frame(classifier), report, recode)
     elif recode:
-        raise ValueError("recode=True needs the classifier (pass classifier=path or load_classifier(path))")
-    columns = list(schema.UNIT_COLUMNS[:-1]) + (["unit_code_before"] if recode else []) + ["geometry"]
+        raise ValueError(
+            "recode=True needs the classifier (pass classifier=path or load_classifier(path))"
+        )
+    columns = (
+        list(schema.UNIT_COLUMNS[:-1]) + (["unit_code_before"] if recode else []) + ["geometry"]
+    )
     out = out[columns].sort_values("unit_code").reset_index(drop=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS)
     report.notes["by_kind"] = {k: int((out["unit_kind"] == k).sum()) for k in schema.UNIT_KINDS}
@@ -479,12 +522,16 @@ def _reference_codes(
     """Municipality name -> code, from the units, the classifier or the built-in 2021 table."""
     if units is not None:
         pairs = units[["municipality_name", "municipality_code"]].drop_duplicates()
-        return {_name_key(n): c for n, c in zip(pairs["municipality_name"], pairs["municipality_code"])}, "units"
+        return {
+            _name_key(n): c for n, c in zip(pairs["municipality_name"], pairs["municipality_code"])
+        }, "units"
     if classifier is not None:
         table = _classifier_frame(classifier)
         level1 = table[table["level"] == 1]
         return {_name_key(n): c for n, c in zip(level1["name"], level1["code"])}, "classifier"
-    return {_name_key(n): c for n, c in MUNICIPALITY_CODES_2021.items()}, "built-in table of the 2021 municipalities"
+    return {
+        _name_key(n): c for n, c in MUNICIPALITY_CODES_2021.items()
+    }, "built-in table of the 2021 municipalities"
 
 
 def load_municipalities(
@@ -529,7 +576,12 @@ def load_municipalities(
         out["municipality_code"] = out["municipality_code"].map(normalise_code)
         for i, code in enumerate(out["municipality_code"]):
             if not is_valid_code(code):
-                report.reject(_row_label(i), f"not a 7-digit ATVK code: {code!r}", field="municipality_code", id=code)
+                report.reject(
+                    _row_label(i),
+                    f"not a 7-digit ATVK code: {code!r}",
+                    field="municipality_code",
+                    id=code,
+                )
                 keep[i] = False
             elif out["municipality_kind"].iat[i] not in ("state_city", "novads"):
                 report.reject(
@@ -557,7 +609,12 @@ def load_municipalities(
             kind_text = str(kind).strip().casefold() if kind is not None else ""
             kinds.append({"valstspilsēta": "state_city", "novads": "novads"}.get(kind_text))
             if kinds[-1] is None:
-                report.reject(_row_label(i), f"unknown VEIDS {kind!r} (expected novads or valstspilsēta)", field="VEIDS", id=name)
+                report.reject(
+                    _row_label(i),
+                    f"unknown VEIDS {kind!r} (expected novads or valstspilsēta)",
+                    field="VEIDS",
+                    id=name,
+                )
                 keep[i] = False
             code = lookup.get(_name_key(name))
             if code is None and label is not None:
@@ -587,7 +644,9 @@ def load_municipalities(
         )
     out = out.sort_values("municipality_code", na_position="last").reset_index(drop=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS)
-    report.notes["by_kind"] = {k: int((out["municipality_kind"] == k).sum()) for k in ("state_city", "novads")}
+    report.notes["by_kind"] = {
+        k: int((out["municipality_kind"] == k).sum()) for k in ("state_city", "novads")
+    }
     return attach(out, report)
 
 
@@ -628,8 +687,12 @@ def assign_units(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
     units = to_working_crs(units, source="units")
     missing = [c for c in ("unit_code", "municipality_code") if c not in units.columns]
     if missing:
-        raise MissingColumnError(None, f"units lack column(s) {', '.join(missing)}", field=missing[0])
-    out = points.drop(columns=[c for c in ("unit_code", "municipality_code") if c in points.columns]).copy()
+        raise MissingColumnError(
+            None, f"units lack column(s) {', '.join(missing)}", field=missing[0]
+        )
+    out = points.drop(
+        columns=[c for c in ("unit_code", "municipality_code") if c in points.columns]
+    ).copy()
     positions = np.arange(len(out))
     probe = gpd.GeoDataFrame({"_pos": positions}, geometry=out.geometry.to_numpy(), crs=out.crs)
     probe = probe[probe.geometry.notna() & ~probe.geometry.is_empty]
@@ -648,7 +711,9 @@ def assign_units(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
     unit_code.iloc[codes.index.to_numpy()] = codes.to_numpy()
     to_municipality = dict(zip(units["unit_code"], units["municipality_code"]))
     out["unit_code"] = unit_code.to_numpy()
-    out["municipality_code"] = [to_municipality.get(c) if c is not None else None for c in unit_code]
+    out["municipality_code"] = [
+        to_municipality.get(c) if c is not None else None for c in unit_code
+    ]
     outside = unit_code.isna().to_numpy()
     ids = _point_ids(out)
     notes = {
@@ -682,4 +747,3 @@ __all__ = [
     "load_units",
     "normalise_code",
 ]
-

@@ -115,4 +115,6 @@ def test_real_units_own_points_come_back(real_data: Path) -> None:
         hits = codes[shapely.contains(geoms, p)]
         expected.append(min(hits) if len(hits) else None)
     assert got == expected
-    assert 0 < sum(c is None for c in got) == get_report(assigned)["notes"]["outside_units"]["count"]
+    assert (
+        0 < sum(c is None for c in got) == get_report(assigned)["notes"]["outside_units"]["count"]
+    )

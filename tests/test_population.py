@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from accessibility import InputFileError, MissingColumnError, get_report, load_population, load_units
+from accessibility import (
+    InputFileError,
+    MissingColumnError,
+    get_report,
+    load_population,
+    load_units,
+)
 
 WORKBOOK = "raim_pmlp_indicators_by_territorial_unit/raditaju_atlase_aprobacija.xlsx"
 UNITS_2024 = "csb_territorial_units_2024_01_01"
@@ -38,7 +44,10 @@ def test_real_2024_population(real_data: Path, units_2024: gpd.GeoDataFrame) -> 
     assert report["read"] == 592 and report["rejected"] == 0
     # Names agree with the CSB layer for every unit.
     names = units_2024.set_index("unit_code")["unit_name"]
-    assert (population.set_index("unit_code")["unit_name"] == names.loc[population["unit_code"]].to_numpy()).all()
+    assert (
+        population.set_index("unit_code")["unit_name"]
+        == names.loc[population["unit_code"]].to_numpy()
+    ).all()
     assert population.set_index("unit_code").loc["0001000", "population"] == 674_510
 
 
@@ -50,16 +59,26 @@ def test_real_2021_and_all_years(real_data: Path) -> None:
     assert len(every) == 592 * 14
     totals = every.groupby("year")["population"].sum()
     # PROVENANCE totals.
-    assert totals.loc[[2021, 2022, 2023, 2024]].tolist() == [2_068_731, 2_041_031, 2_058_836, 2_041_552]
+    assert totals.loc[[2021, 2022, 2023, 2024]].tolist() == [
+        2_068_731,
+        2_041_031,
+        2_058_836,
+        2_041_552,
+    ]
     with pytest.raises(InputFileError, match="has no figures for 2030; years available: 2011"):
         load_population(real_data / WORKBOOK, 2030)
 
 
 @pytest.mark.realdata
-def test_real_units_comparison_lists_differences(real_data: Path, units_2024: gpd.GeoDataFrame) -> None:
+def test_real_units_comparison_lists_differences(
+    real_data: Path, units_2024: gpd.GeoDataFrame
+) -> None:
     fewer_units = units_2024[units_2024["unit_code"] != "0001000"]
     report = get_report(load_population(real_data / WORKBOOK, units=fewer_units))
-    assert report["notes"]["missing_in_units"] == ["0001000"] and report["notes"]["missing_in_table"] == []
+    assert (
+        report["notes"]["missing_in_units"] == ["0001000"]
+        and report["notes"]["missing_in_table"] == []
+    )
 
 
 # ---------------------------------------------------------------- CSV
@@ -90,7 +109,10 @@ def test_csv_with_years_latest_and_all(tmp_path: Path) -> None:
     latest = load_population(path)
     assert latest["year"].tolist() == [2024, 2024] and latest["population"].sum() == 8200
     every = load_population(path, "all")
-    assert len(every) == 3 and get_report(every)["notes"]["total_by_year"] == {2023: 7100, 2024: 8200}
+    assert len(every) == 3 and get_report(every)["notes"]["total_by_year"] == {
+        2023: 7100,
+        2024: 8200,
+    }
 
 
 def test_cp1257_and_bom_csv_read_the_same(tmp_path: Path) -> None:
@@ -109,7 +131,9 @@ def test_bad_values_rejected_with_line_and_field(tmp_path: Path) -> None:
         "unit_code,population\n0038200,7000\n0038410,n/a\n0038591,-5\n0038601,12.5\nABC,10\n0038200,99\n0038231,\n",
     )
     population = load_population(path, 2024)
-    assert population["unit_code"].tolist() == ["0038200"] and population["population"].tolist() == [7000]
+    assert population["unit_code"].tolist() == ["0038200"] and population[
+        "population"
+    ].tolist() == [7000]
     report = get_report(population)
     assert report["read"] == 7 and report["loaded"] == 1
     got = [(r["row"], r["field"], r["reason"]) for r in report["rejected_rows"]]
@@ -142,7 +166,9 @@ def test_atvk_header_accepted_in_csv(tmp_path: Path) -> None:
 
 def test_units_comparison_both_ways(tmp_path: Path) -> None:
     units = gpd.GeoDataFrame(
-        {"unit_code": ["0038200", "0038410"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:3059"
+        {"unit_code": ["0038200", "0038410"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs="EPSG:3059",
     )
     path = _csv(tmp_path, "unit_code,population\n0038200,7000\n0038591,300\n")
     notes = get_report(load_population(path, 2024, units=units))["notes"]
@@ -190,7 +216,10 @@ def test_workbook_bad_cell_names_excel_row_and_year(tmp_path: Path) -> None:
     assert [(r["row"], r["field"]) for r in get_report(latest)["rejected_rows"]] == [(3, "2024")]
     every = load_population(path, "all")
     assert len(every) == 2
-    assert sorted((r["row"], r["field"]) for r in get_report(every)["rejected_rows"]) == [(2, "2023"), (3, "2024")]
+    assert sorted((r["row"], r["field"]) for r in get_report(every)["rejected_rows"]) == [
+        (2, "2023"),
+        (3, "2024"),
+    ]
 
 
 def test_workbook_missing_atvk_header(tmp_path: Path) -> None:
@@ -203,5 +232,7 @@ def test_truncated_workbook(tmp_path: Path) -> None:
     path = _workbook(tmp_path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputFileError, match=r"raditaji\.xlsx.*cannot be read as an Excel workbook"):
+    with pytest.raises(
+        InputFileError, match=r"raditaji\.xlsx.*cannot be read as an Excel workbook"
+    ):
         load_population(path)

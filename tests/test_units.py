@@ -71,9 +71,20 @@ def classifier(real_data: Path) -> pd.DataFrame:
 def test_real_2024_units_counts_kinds_and_municipalities(units_2024: gpd.GeoDataFrame) -> None:
     units = units_2024
     assert len(units) == 592
-    assert units["unit_kind"].value_counts().to_dict() == {"parish": 511, "town": 74, "state_city": 7}
+    assert units["unit_kind"].value_counts().to_dict() == {
+        "parish": 511,
+        "town": 74,
+        "state_city": 7,
+    }
     assert units["municipality_code"].nunique() == 43
-    assert list(units.columns) == ["unit_code", "unit_name", "unit_kind", "municipality_code", "municipality_name", "geometry"]
+    assert list(units.columns) == [
+        "unit_code",
+        "unit_name",
+        "unit_kind",
+        "municipality_code",
+        "municipality_name",
+        "geometry",
+    ]
     assert units.crs.to_epsg() == 3059
     assert units["unit_code"].is_monotonic_increasing and units["unit_code"].is_unique
     assert units["unit_code"].str.fullmatch(r"\d{7}").all()
@@ -87,22 +98,33 @@ def test_real_2024_units_counts_kinds_and_municipalities(units_2024: gpd.GeoData
     towns = set(units.loc[units["unit_kind"] == "town", "unit_name"])
     assert {"Jēkabpils", "Ogre", "Valmiera"} <= towns
     riga = units.set_index("unit_code").loc["0001000"]
-    assert (riga["unit_name"], riga["unit_kind"], riga["municipality_code"]) == ("Rīga", "state_city", "0001000")
+    assert (riga["unit_name"], riga["unit_kind"], riga["municipality_code"]) == (
+        "Rīga",
+        "state_city",
+        "0001000",
+    )
 
 
 @pytest.mark.realdata
 def test_real_2022_edition_matches_2024(real_data: Path, units_2024: gpd.GeoDataFrame) -> None:
     units = load_units(real_data / UNITS_2022)
     assert len(units) == 592
-    assert units["unit_kind"].value_counts().to_dict() == {"parish": 511, "town": 74, "state_city": 7}
+    assert units["unit_kind"].value_counts().to_dict() == {
+        "parish": 511,
+        "town": 74,
+        "state_city": 7,
+    }
     assert units["municipality_code"].nunique() == 43
     pd.testing.assert_frame_equal(
-        units.drop(columns="geometry").reset_index(drop=True), units_2024.drop(columns="geometry").reset_index(drop=True)
+        units.drop(columns="geometry").reset_index(drop=True),
+        units_2024.drop(columns="geometry").reset_index(drop=True),
     )
 
 
 @pytest.mark.realdata
-def test_real_official_zip_and_shp_path(real_data: Path, tmp_path: Path, units_2024: gpd.GeoDataFrame) -> None:
+def test_real_official_zip_and_shp_path(
+    real_data: Path, tmp_path: Path, units_2024: gpd.GeoDataFrame
+) -> None:
     folder = real_data / UNITS_2024
     archive = tmp_path / "Territorial_units_LV_1.2m_(2024.01.01.).zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -124,14 +146,22 @@ def test_real_classifier(classifier: pd.DataFrame) -> None:
     assert classifier.columns[0] == "code"
     assert classifier["code"].str.fullmatch(r"\d{7}").all()
     madona = classifier.set_index("code").loc["0038001"]
-    assert (madona["name"], madona["code_before"], madona["level"]) == ("Madonas novads", "0038000", 1)
+    assert (madona["name"], madona["code_before"], madona["level"]) == (
+        "Madonas novads",
+        "0038000",
+        1,
+    )
 
 
 @pytest.mark.realdata
 def test_real_classifier_check_without_recoding(real_data: Path, classifier: pd.DataFrame) -> None:
     units = load_units(real_data / UNITS_2024, classifier=classifier)
     assert "unit_code_before" not in units.columns
-    assert sorted(get_report(units)["notes"]["not_in_classifier"]) == ["0055200", "0055400", "0055410"]
+    assert sorted(get_report(units)["notes"]["not_in_classifier"]) == [
+        "0055200",
+        "0055400",
+        "0055410",
+    ]
 
 
 @pytest.mark.realdata
@@ -141,7 +171,11 @@ def test_real_recoding_varaklani(real_data: Path, classifier: pd.DataFrame) -> N
     units = load_units(real_data / UNITS_2024, classifier=classifier, recode=True)
     pd.testing.assert_frame_equal(units.drop(columns="geometry"), by_path.drop(columns="geometry"))
     changed = units[units["unit_code"] != units["unit_code_before"]].set_index("unit_code_before")
-    assert changed["unit_code"].to_dict() == {"0055200": "0038231", "0055400": "0038591", "0055410": "0038601"}
+    assert changed["unit_code"].to_dict() == {
+        "0055200": "0038231",
+        "0055400": "0038591",
+        "0055410": "0038601",
+    }
     assert set(changed["municipality_code"]) == {"0038001"}
     assert set(changed["municipality_name"]) == {"Madonas novads"}
     # All other Madona units follow their municipality's new code.
@@ -160,7 +194,9 @@ def test_real_recoding_varaklani(real_data: Path, classifier: pd.DataFrame) -> N
 
 
 @pytest.mark.realdata
-def test_real_varam_municipalities(real_data: Path, units_2024: gpd.GeoDataFrame, classifier: pd.DataFrame) -> None:
+def test_real_varam_municipalities(
+    real_data: Path, units_2024: gpd.GeoDataFrame, classifier: pd.DataFrame
+) -> None:
     munis = load_municipalities(real_data / VARAM)
     assert len(munis) == 43
     assert munis["municipality_kind"].value_counts().to_dict() == {"novads": 36, "state_city": 7}
@@ -175,7 +211,9 @@ def test_real_varam_municipalities(real_data: Path, units_2024: gpd.GeoDataFrame
     assert via_units["municipality_code"].tolist() == munis["municipality_code"].tolist()
     # The built-in table agrees with the CSB layer.
     pairs = units_2024[["municipality_name", "municipality_code"]].drop_duplicates()
-    assert dict(zip(pairs["municipality_name"], pairs["municipality_code"])) == MUNICIPALITY_CODES_2021
+    assert (
+        dict(zip(pairs["municipality_name"], pairs["municipality_code"])) == MUNICIPALITY_CODES_2021
+    )
     # Varakļānu novads is no longer in the classifier: code left missing and reported.
     via_classifier = load_municipalities(real_data / VARAM, classifier=classifier)
     assert get_report(via_classifier)["notes"]["unmatched_names"] == ["Varakļānu novads"]
@@ -258,7 +296,9 @@ def test_wgs84_layer_is_transformed(tmp_path: Path) -> None:
 def test_duplicate_unit_codes_name_the_rows(tmp_path: Path) -> None:
     frame = _csb_frame()
     frame.loc[3, "L1_code"] = "LV0038410"
-    with pytest.raises(InputFileError, match=r"units\.shp, row 3, field 'L1_code'.*0038410 \(row 4\)"):
+    with pytest.raises(
+        InputFileError, match=r"units\.shp, row 3, field 'L1_code'.*0038410 \(row 4\)"
+    ):
         load_units(_write_shp(frame, tmp_path))
 
 
@@ -319,7 +359,9 @@ def _small_classifier(tmp_path: Path, encoding: str = "utf-8-sig") -> Path:
 
 
 def test_recoding_synthetic(tmp_path: Path) -> None:
-    units = load_units(_write_shp(_csb_frame(), tmp_path), classifier=_small_classifier(tmp_path), recode=True)
+    units = load_units(
+        _write_shp(_csb_frame(), tmp_path), classifier=_small_classifier(tmp_path), recode=True
+    )
     assert units["unit_code"].tolist() == ["0001000", "0038200", "0038410", "0038591"]
     assert units["unit_code_before"].tolist() == ["0001000", "0038200", "0038410", "0055400"]
     assert units["municipality_code"].tolist() == ["0001000", "0038001", "0038001", "0038001"]
@@ -374,7 +416,9 @@ def _varam_frame() -> gpd.GeoDataFrame:
 
 
 def test_municipalities_unmatched_name_kept_without_code(tmp_path: Path) -> None:
-    munis = load_municipalities(_write_shp(_varam_frame(), tmp_path, "Administrativas_teritorijas_2021"))
+    munis = load_municipalities(
+        _write_shp(_varam_frame(), tmp_path, "Administrativas_teritorijas_2021")
+    )
     assert munis["municipality_code"].tolist()[:2] == ["0001000", "0038000"]
     assert munis["municipality_code"].isna().tolist() == [False, False, True]
     assert munis["municipality_kind"].tolist() == ["state_city", "novads", "novads"]
