@@ -39,3 +39,4 @@ from .coverage import CoverageResult, assess, gaps, stop_rule, summary, unit_cov
 from .demand import population_centres, population_points
 # [planning]
 # [maps, interactive map, report]
+from .plot import plot_coverage_map, plot_municipality_sheets, save_figure, write_municipality_sheets
