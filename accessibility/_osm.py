@@ -118,6 +118,17 @@ class OsmWays:
 
 
 @dataclass(frozen=True)
+class OsmRelations:
+    """Relations that passed the relation filter: ids and tags only (members are not read)."""
+
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
 class OsmData:
     """What :func:`read_osm` read from one file.
 
@@ -132,12 +143,15 @@ class OsmData:
     missing_nodes
         Way node references whose node is absent from the file (typical of extracts cut at a
         border); their coordinates are NaN.
+    relations
+        The relations that passed the relation filter (ids and tags).
     """
 
     path: Path
     nodes: OsmNodes
     ways: OsmWays
     missing_nodes: int = 0
+    relations: OsmRelations = field(default_factory=OsmRelations)
 
     def way_lonlat(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Longitudes and latitudes of the nodes of the ``i``-th way, in way order."""
@@ -149,13 +163,15 @@ def read_osm(
     *,
     node_filter: TagFilter = False,
     way_filter: TagFilter = None,
+    relation_filter: TagFilter = False,
 ) -> OsmData:
     """Read nodes and ways from an OpenStreetMap ``.osm`` (XML) or ``.osm.pbf`` file.
 
     The node locations of every way are resolved through osmium's node location cache, so
     ways come with coordinates even though their nodes are untagged. Untagged nodes are
     handled in C++ only: no Python object is created per node, which keeps a country
-    extract tractable. Relations are not read (multipolygon areas are out of scope).
+    extract tractable. Relations are read for their ids and tags only (members and multipolygon
+    geometry are not assembled), so callers can at least report what they leave out.
 
     Parameters
     ----------
@@ -167,6 +183,8 @@ def read_osm(
     way_filter
         Which ways to keep (see :data:`TagFilter`). Default ``None``: every tagged way.
         For a walking network pass e.g. ``{"highway": True}`` and refine the values after.
+    relation_filter
+        Which relations to list (ids and tags only). Default ``False``: none.
 
     Returns
     -------
@@ -193,22 +211,28 @@ def read_osm(
 
     want_nodes = node_filter is not False
     want_ways = way_filter is not False
+    want_relations = relation_filter is not False
     node_match = _matcher(node_filter)
     way_match = _matcher(way_filter)
+    relation_match = _matcher(relation_filter)
 
+    kept = osmium.osm.NOTHING
+    for wanted, entity in ((want_nodes, osmium.osm.NODE), (want_ways, osmium.osm.WAY),
+                           (want_relations, osmium.osm.RELATION)):
+        if wanted:
+            kept |= entity
     # Nodes are read even when none is kept: ways need their locations.
-    entities = osmium.osm.NODE | osmium.osm.WAY if want_ways else osmium.osm.NODE
+    entities = kept | osmium.osm.NODE if want_ways else kept
     processor = osmium.FileProcessor(str(source), entities)
     if want_ways:
         # The location handler sits before every filter, so it sees all nodes.
         processor.with_locations()
-    if want_nodes:
-        processor.with_filter(_native_filter(node_filter, osmium.osm.NODE))
-    else:
-        # Nodes still reach the location cache, which sits before every filter.
-        processor.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-    if want_ways:
-        processor.with_filter(_native_filter(way_filter, osmium.osm.WAY))
+    processor.with_filter(osmium.filter.EntityFilter(kept))
+    for wanted, spec, entity in ((want_nodes, node_filter, osmium.osm.NODE),
+                                 (want_ways, way_filter, osmium.osm.WAY),
+                                 (want_relations, relation_filter, osmium.osm.RELATION)):
+        if wanted:
+            processor.with_filter(_native_filter(spec, entity))
 
     node_ids: list[int] = []
     node_x: list[int] = []
@@ -220,6 +244,8 @@ def read_osm(
     ref_ids: list[int] = []
     ref_x: list[int] = []
     ref_y: list[int] = []
+    relation_ids: list[int] = []
+    relation_tags: list[dict[str, str]] = []
     append_ref, append_x, append_y = ref_ids.append, ref_x.append, ref_y.append
     try:
         for obj in processor:
@@ -247,6 +273,11 @@ def read_osm(
                 way_ids.append(obj.id)
                 way_tags.append(tags)
                 lengths.append(count)
+            elif obj.is_relation():
+                tags = _tags(obj)
+                if relation_match(tags):
+                    relation_ids.append(obj.id)
+                    relation_tags.append(tags)
     except RuntimeError as exc:  # osmium reports unreadable input as RuntimeError
         raise InputFileError(source, f"cannot read OpenStreetMap data: {exc}") from exc
 
@@ -270,6 +301,7 @@ def read_osm(
         nodes=OsmNodes(ids=unique_ids, lon=lon, lat=lat, tags=node_tags),
         ways=OsmWays(ids=np.asarray(way_ids, dtype=np.int64), offsets=offsets, refs=refs, tags=way_tags),
         missing_nodes=missing_refs,
+        relations=OsmRelations(ids=np.asarray(relation_ids, dtype=np.int64), tags=relation_tags),
     )
 
 

@@ -184,3 +184,23 @@ def test_bad_filter_specifications(osm_file: Path) -> None:
         read_osm(osm_file, way_filter={})
     with pytest.raises(ValueError, match="cannot be False"):
         read_osm(osm_file, way_filter={"highway": False})
+
+
+def test_relations_listed_with_tags_only(tmp_path: Path) -> None:
+    path = tmp_path / "rel.osm"
+    _write_xml(path)
+    text = path.read_text(encoding="utf-8").replace(
+        "</osm>",
+        '<relation id="20" version="1"><member type="way" ref="12" role="outer"/>'
+        '<tag k="type" v="multipolygon"/><tag k="amenity" v="library"/></relation>'
+        '<relation id="21" version="1"><member type="way" ref="10" role=""/>'
+        '<tag k="type" v="route"/></relation></osm>',
+    )
+    path.write_text(text, encoding="utf-8")
+    data = read_osm(path, node_filter={"amenity": "library"}, way_filter=False,
+                    relation_filter={"amenity": "library"})
+    assert data.relations.ids.tolist() == [20]
+    assert data.relations.tags == [{"type": "multipolygon", "amenity": "library"}]
+    assert sorted(data.nodes.tags) == [3, 5]
+    assert len(data.ways) == 0
+    assert len(read_osm(path).relations) == 0
