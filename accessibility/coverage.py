@@ -66,6 +66,7 @@ def stop_rule(
     units: gpd.GeoDataFrame | None = None,
     fallback: bool = False,
     tolerance: float = DEFAULT_TOLERANCE_M,
+    max_snap: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Check each site against the stop rule: an intercity stop within ``distance``.
 
@@ -87,6 +88,9 @@ def stop_rule(
         then says ``euclidean``). Without it such sites keep an infinite distance and fail.
     tolerance
         Distance in metres within which a site just outside every unit is given to the nearest.
+    max_snap
+        Largest distance (metres) at which a point is attached to the network (None: the
+        distance core's default).
 
     Returns
     -------
@@ -108,7 +112,7 @@ def stop_rule(
     intercity = _intercity_stops(stops)
     notes = [[] for _ in range(len(sites))]
 
-    if units is not None and len(sites):
+    if units is not None:
         units = _check_units(units)
         located = locate_points(sites.geometry, units, tolerance=tolerance)
         for column in ("unit_code", "municipality_code"):
@@ -135,7 +139,7 @@ def stop_rule(
     for i, first in _duplicate_locations(xy, has_point):
         notes[i].append(f"same location as site {sites['site_id'].iloc[first]}")
 
-    measured = _nearest_stops(sites[has_point], intercity, network, fallback=fallback)
+    measured = _nearest_stops(sites[has_point], intercity, network, fallback=fallback, max_snap=max_snap)
     result = pd.DataFrame(
         {
             "stop_id": pd.Series(pd.NA, index=sites.index, dtype="string"),
@@ -177,6 +181,7 @@ def unit_coverage(
     year: int | None = None,
     tolerance: float = DEFAULT_TOLERANCE_M,
     fallback: bool = False,
+    max_snap: float | None = None,
 ) -> gpd.GeoDataFrame:
     """One row per territorial unit: population, stops, centres, the stop rule, distance to a centre.
 
@@ -211,6 +216,8 @@ def unit_coverage(
         Metres within which a stop or centre just outside every unit is given to the nearest unit.
     fallback
         Measure a straight line where the network cannot reach (see :func:`stop_rule`).
+    max_snap
+        Largest distance (metres) at which a point is attached to the network.
 
     Returns
     -------
@@ -279,7 +286,9 @@ def unit_coverage(
     if centres is not None:
         centres = _check_sites(centres)
         if stops is not None:
-            checked = stop_rule(centres, stops, distance, network, units=units, fallback=fallback, tolerance=tolerance)
+            checked = stop_rule(
+                centres, stops, distance, network, units=units, fallback=fallback, tolerance=tolerance, max_snap=max_snap
+            )
         else:
             checked = _assign_sites(centres, units, tolerance)
         inside = checked[checked["unit_code"].notna()]
@@ -305,7 +314,7 @@ def unit_coverage(
         if points is None:
             points = population_points(units, population, resolution=resolution, year=year)
         info["population_points"] = {"points": len(points), "methods": sorted(points["method"].unique().tolist())}
-        _population_distances(table, points, checked, network, thresholds, fallback)
+        _population_distances(table, points, checked, network, thresholds, fallback, max_snap)
 
     table["status"] = _status(table, centres is not None, stops is not None)
     columns = [c for c in table.columns if c != "geometry"] + ["geometry"]
@@ -614,6 +623,7 @@ def assess(
     resolution: float = DEFAULT_RESOLUTION_M,
     year: int | None = None,
     fallback: bool = False,
+    max_snap: float | None = None,
 ) -> CoverageResult:
     """Run the whole coverage analysis: unit table, stop rule for ``sites``, gaps and summary.
 
@@ -638,12 +648,13 @@ def assess(
         points=points,
         year=year,
         fallback=fallback,
+        max_snap=max_snap,
     )
     checked = None
     if sites is None:
         sites = centres
     if sites is not None and stops is not None:
-        checked = stop_rule(sites, stops, distance, network, units=units, fallback=fallback)
+        checked = stop_rule(sites, stops, distance, network, units=units, fallback=fallback, max_snap=max_snap)
     ranked = gaps(table, threshold=gap_threshold)
     headline = summary(table, checked, municipalities=municipalities, site_label=site_label)
     return CoverageResult(units=table, sites=checked, gaps=ranked, summary=headline, points=points)
@@ -793,7 +804,9 @@ def _intercity_stops(stops: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return stops.loc[stops["intercity"], ["stop_id", "stop_name", "geometry"]].reset_index(drop=True)
 
 
-def _nearest_stops(sites: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, network: Any, *, fallback: bool) -> pd.DataFrame:
+def _nearest_stops(
+    sites: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, network: Any, *, fallback: bool, max_snap: float | None
+) -> pd.DataFrame:
     """Nearest intercity stop per site through the distance core, with stop id and name."""
     columns = ["stop_id", "stop_name", "distance", "method", "reason"]
     if sites.empty:
@@ -809,7 +822,7 @@ def _nearest_stops(sites: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, network
             },
             index=sites.index,
         )
-    found = _nearest(sites, intercity, network, fallback=fallback)
+    found = _nearest(sites, intercity, network, fallback=fallback, max_snap=max_snap)
     labels = found["target"]
     reachable = labels.notna()
     out = pd.DataFrame(index=sites.index, columns=columns)
@@ -822,16 +835,20 @@ def _nearest_stops(sites: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, network
     return out
 
 
-def _nearest(origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, network: Any, *, fallback: bool) -> pd.DataFrame:
+def _nearest(
+    origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, network: Any, *, fallback: bool, max_snap: float | None = None
+) -> pd.DataFrame:
     """``distance.nearest`` with positional labels; with ``fallback``, straight lines where the walk fails."""
-    from .distance import nearest
-
     origins = gpd.GeoDataFrame(geometry=origins.geometry.to_numpy(), crs=settings.CRS)
     targets = gpd.GeoDataFrame(geometry=targets.geometry.to_numpy(), crs=settings.CRS)
-    found = nearest(origins, targets, network=network)
+    from .distance import nearest
+
+    options = {} if max_snap is None else {"max_snap": max_snap}
+    found = nearest(origins, targets, network=network, **options)
     found = found.reindex(origins.index)
     if network is not None and fallback:
         missing = ~np.isfinite(found["distance"].astype(float).to_numpy())
+        missing &= (found["reason"] != "origin missing geometry").to_numpy()
         if missing.any():
             straight = nearest(origins[missing], targets, network=None)
             found.loc[missing, ["target", "distance", "method"]] = straight[["target", "distance", "method"]].to_numpy()
@@ -891,13 +908,14 @@ def _population_distances(
     network: Any,
     thresholds: tuple[float, ...],
     fallback: bool,
+    max_snap: float | None,
 ) -> None:
     """Add population-to-nearest-centre columns to ``table`` (in place)."""
     points = to_working_crs(points)
     usable = centres[~(centres.geometry.isna() | centres.geometry.is_empty)]
     frame = pd.DataFrame({"unit_code": points["unit_code"].astype(str).to_numpy(), "w": points["population"].to_numpy(dtype=float)})
     if len(points) and len(usable):
-        found = _nearest(points, usable, network, fallback=fallback)
+        found = _nearest(points, usable, network, fallback=fallback, max_snap=max_snap)
         frame["d"] = found["distance"].astype(float).to_numpy()
         frame["method"] = found["method"].astype(str).to_numpy()
     else:
