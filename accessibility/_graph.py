@@ -108,12 +108,14 @@ def line_topology(lines: np.ndarray) -> LineTopology:
     position in ``lines`` each edge came from.
     """
     coords, line_of = shapely.get_coordinates(lines, return_index=True)
-    coords = np.round(coords, VERTEX_DECIMALS)
+    # Vertices are matched on rounded coordinates; geometries keep the exact ones.
+    keys = np.round(coords, VERTEX_DECIMALS)
     # Drop repeated consecutive vertices (zero-length segments).
     keep = np.ones(len(coords), dtype=bool)
-    keep[1:] = ~((line_of[1:] == line_of[:-1]) & np.all(coords[1:] == coords[:-1], axis=1))
-    coords, line_of = coords[keep], line_of[keep]
-    node_xy, vertex_node = np.unique(coords, axis=0, return_inverse=True)
+    keep[1:] = ~((line_of[1:] == line_of[:-1]) & np.all(keys[1:] == keys[:-1], axis=1))
+    coords, keys, line_of = coords[keep], keys[keep], line_of[keep]
+    _, first_vertex, vertex_node = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    node_xy = coords[first_vertex]
     vertex_node = vertex_node.ravel()
     n_vertices = len(coords)
     line_start = np.ones(n_vertices, dtype=bool)

@@ -565,7 +565,7 @@ def _osm_node_ids(node_xy: np.ndarray, vertex_xy: np.ndarray, refs: np.ndarray) 
     frame = pd.DataFrame(np.round(vertex_xy, VERTEX_DECIMALS), columns=["x", "y"])
     frame["ref"] = refs
     first = frame.drop_duplicates(["x", "y"])
-    nodes = pd.DataFrame(node_xy, columns=["x", "y"])
+    nodes = pd.DataFrame(np.round(node_xy, VERTEX_DECIMALS), columns=["x", "y"])
     merged = nodes.merge(first, on=["x", "y"], how="left")
     return merged["ref"].fillna(-1).to_numpy(dtype=np.int64)
 
