@@ -29,6 +29,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 from .population import load_population
 from .units import assign_units, load_classifier, load_municipalities, load_units
 # [loaders: stops, libraries, centres]
+from .sites import load_centres, load_libraries
+from .stops import load_stops, mark_intercity
 # [data folder, downloads, synthetic region]
 # [distance core]
 from .distance import distance_matrix, nearest, within
