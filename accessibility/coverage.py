@@ -16,7 +16,7 @@ import pandas as pd
 from . import settings
 from ._coverage_locate import locate_points
 from ._errors import AccessibilityError, MissingColumnError
-from .demand import DEFAULT_RESOLUTION_M, population_points
+from .demand import DEFAULT_RESOLUTION_M, population_centres, population_points
 from .io import write_csv, write_gpkg_layers, write_json, write_text
 from .projection import inside_latvia, to_working_crs
 
@@ -360,9 +360,11 @@ def gaps(
     rows: list[dict[str, Any]] = []
     pop = coverage["population"]
 
+    records = pd.DataFrame(coverage.drop(columns=coverage.geometry.name)).to_dict("records")
+
     def add(mask: pd.Series, gap: str, reason: Any, affected: Any) -> None:
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            row = coverage.iloc[i]
+            row = records[i]
             rows.append(
                 {
                     "unit_code": row["unit_code"],
@@ -607,6 +609,120 @@ def summary(
     return out
 
 
+def proxy_sites(
+    units: gpd.GeoDataFrame,
+    *,
+    how: str = "most_served_stop",
+    stops: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    tolerance: float = DEFAULT_TOLERANCE_M,
+) -> gpd.GeoDataFrame:
+    """One stand-in site per unit, for when the real site locations are not at hand.
+
+    Every proxy is labelled as such in ``kind`` and ``name``; results computed on proxies say
+    something about the stops and the settlement pattern, not about actual libraries or centres.
+
+    Parameters
+    ----------
+    units
+        Territorial units.
+    how
+        ``"most_served_stop"``: the unit's stop with the most routes (``route_count``, else the
+        number of listed routes; ties by ``stop_id``), which usually stands in the village
+        centre beside the library and parish office. It passes the stop rule trivially when it
+        is itself intercity. ``"population_centre"``: the population-weighted centre of the
+        unit's ``points`` (kept inside the unit), independent of the stops.
+        ``"representative_point"``: a point guaranteed inside the unit polygon.
+    stops
+        Stops (for ``most_served_stop``).
+    points
+        Population points (for ``population_centre``), from :func:`population_points`.
+    tolerance
+        Metres within which a stop just outside every unit is given to the nearest unit.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Sites: ``site_id`` (``proxy-<unit_code>``), ``name``, ``kind``, ``unit_code``,
+        ``municipality_code`` (and ``stop_id`` for stops), ``geometry``, sorted by unit code.
+        Units that get no proxy (no stop, no population) are listed in
+        ``attrs["proxy"]["units_without_proxy"]``.
+    """
+    units = _check_units(units)
+    names = units.set_index("unit_code")["unit_name"].astype(str)
+    if how == "most_served_stop":
+        if stops is None:
+            raise AccessibilityError("proxy sites at the most-served stop need the stops layer")
+        stops = _check_stops(stops)
+        located = locate_points(stops.geometry, units, tolerance=tolerance)
+        if "route_count" in stops.columns:
+            served = pd.to_numeric(stops["route_count"], errors="coerce").fillna(0)
+        elif "routes" in stops.columns:
+            served = stops["routes"].map(lambda r: len(r) if isinstance(r, (list, tuple)) else 0)
+        else:
+            raise MissingColumnError(None, "stops layer has neither route_count nor routes", field="route_count")
+        frame = stops.assign(unit_code=located["unit_code"].to_numpy(), _served=served.to_numpy())
+        frame = frame[frame["unit_code"].notna()]
+        frame = frame.sort_values(["unit_code", "_served", "stop_id"], ascending=[True, False, True], kind="stable")
+        frame = frame.drop_duplicates("unit_code")
+        stop_names = frame["stop_name"].astype(str) if "stop_name" in frame.columns else frame["stop_id"]
+        sites = gpd.GeoDataFrame(
+            {
+                "site_id": ("proxy-" + frame["unit_code"].astype(str)).to_numpy(),
+                "name": [
+                    f"{stop} (most-served stop of {names[code]}, proxy)"
+                    for stop, code in zip(stop_names, frame["unit_code"], strict=True)
+                ],
+                "kind": "proxy: most-served stop",
+                "unit_code": frame["unit_code"].astype(str).to_numpy(),
+                "stop_id": frame["stop_id"].to_numpy(),
+            },
+            geometry=frame.geometry.to_numpy(),
+            crs=settings.CRS,
+        )
+    elif how == "population_centre":
+        if points is None:
+            raise AccessibilityError("proxy sites at the population centre need population points")
+        found = population_centres(points, units)
+        sites = gpd.GeoDataFrame(
+            {
+                "site_id": ("proxy-" + found["unit_code"].astype(str)).to_numpy(),
+                "name": [f"Population centre of {names.get(code, code)} (proxy)" for code in found["unit_code"]],
+                "kind": "proxy: population centre",
+                "unit_code": found["unit_code"].astype(str).to_numpy(),
+            },
+            geometry=found.geometry.to_numpy(),
+            crs=settings.CRS,
+        )
+        sites = sites[sites["unit_code"].isin(units["unit_code"])]
+    elif how == "representative_point":
+        sites = gpd.GeoDataFrame(
+            {
+                "site_id": ("proxy-" + units["unit_code"]).to_numpy(),
+                "name": [f"Representative point of {name} (proxy)" for name in units["unit_name"].astype(str)],
+                "kind": "proxy: representative point",
+                "unit_code": units["unit_code"].to_numpy(),
+            },
+            geometry=units.geometry.representative_point().to_numpy(),
+            crs=settings.CRS,
+        )
+    else:
+        raise AccessibilityError(
+            f"unknown proxy {how!r}; use 'most_served_stop', 'population_centre' or 'representative_point'"
+        )
+    sites["municipality_code"] = sites["unit_code"].map(units.set_index("unit_code")["municipality_code"])
+    columns = ["site_id", "name", "kind", "unit_code", "municipality_code"]
+    columns += [c for c in sites.columns if c not in columns and c != "geometry"] + ["geometry"]
+    sites = sites[columns].sort_values("unit_code", kind="stable").reset_index(drop=True)
+    sites.attrs = {
+        "proxy": {
+            "how": how,
+            "units_without_proxy": sorted(set(units["unit_code"]) - set(sites["unit_code"])),
+        }
+    }
+    return sites
+
+
 def assess(
     units: gpd.GeoDataFrame,
     stops: gpd.GeoDataFrame | None = None,
@@ -620,6 +736,7 @@ def assess(
     distance: float = settings.STOP_RULE_DISTANCE_M,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     gap_threshold: float | None = None,
+    points: gpd.GeoDataFrame | None = None,
     resolution: float = DEFAULT_RESOLUTION_M,
     year: int | None = None,
     fallback: bool = False,
@@ -627,15 +744,15 @@ def assess(
 ) -> CoverageResult:
     """Run the whole coverage analysis: unit table, stop rule for ``sites``, gaps and summary.
 
-    ``sites`` default to the centres. Parameters are those of :func:`unit_coverage`,
-    :func:`stop_rule`, :func:`gaps` and :func:`summary`.
+    ``sites`` default to the centres; ``points`` (population points) are built from
+    ``population`` at ``resolution`` when not given. Other parameters are those of
+    :func:`unit_coverage`, :func:`stop_rule`, :func:`gaps` and :func:`summary`.
 
     Returns
     -------
     CoverageResult
     """
-    points = None
-    if population is not None and centres is not None:
+    if points is None and population is not None and centres is not None:
         points = population_points(units, population, resolution=resolution, year=year)
     table = unit_coverage(
         units,

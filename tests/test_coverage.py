@@ -22,6 +22,7 @@ from accessibility.coverage import (
     STRAIGHT_LINE_NOTE,
     assess,
     gaps,
+    proxy_sites,
     stop_rule,
     summary,
     unit_coverage,
@@ -416,3 +417,45 @@ def test_assess_and_write_coverage(tmp_path, units, stops, centres, population):
     assert json.loads(written["summary_json"].read_text(encoding="utf-8"))["population"]["total"] == 2790
     assert written["summary_txt"].read_text(encoding="utf-8").startswith("33.3% of centres")
     assert not list((tmp_path / "out").glob(".*"))  # no temporary files left behind
+
+
+# --- proxy sites -----------------------------------------------------------------------------
+
+
+def test_most_served_stop_proxy_picks_most_routes_then_lowest_id(units, stops):
+    served = stops.assign(route_count=[3, 5, 1, 2, 4, 9])
+    extra = gpd.GeoDataFrame(
+        {"stop_id": ["s0"], "stop_name": ["Tie One"], "intercity": [False], "route_count": [5]},
+        geometry=[at(2000, 2000)],
+        crs="EPSG:3059",
+    )
+    sites = proxy_sites(units, how="most_served_stop", stops=pd.concat([served, extra], ignore_index=True))
+    chosen = dict(zip(sites["unit_code"], sites["stop_id"], strict=True))
+    # One: s2 and s0 both have 5 routes; s0 wins the tie by id. Four: s5, given to it from just outside.
+    assert chosen == {"0100001": "s0", "0100002": "s3", "0200001": "s4", "0200002": "s5"}
+    assert set(sites["kind"]) == {"proxy: most-served stop"}
+    assert all("proxy" in name for name in sites["name"])
+    assert sites["site_id"].tolist() == ["proxy-0100001", "proxy-0100002", "proxy-0200001", "proxy-0200002"]
+    assert sites["municipality_code"].tolist() == ["0100000", "0100000", "0200000", "0200000"]
+    assert sites.attrs["proxy"]["units_without_proxy"] == []
+
+
+def test_unit_without_stop_gets_no_stop_proxy_and_is_listed(units, stops):
+    sites = proxy_sites(units, how="most_served_stop", stops=stops[stops["stop_id"] != "s3"])
+    assert sites.attrs["proxy"]["units_without_proxy"] == ["0100002"]
+    assert len(sites) == 3
+
+
+def test_population_centre_and_representative_point_proxies(units, population):
+    points = population_points(units, population)
+    centres = proxy_sites(units, how="population_centre", points=points)
+    assert centres["unit_code"].tolist() == ["0100001", "0200001", "0200002"]
+    assert centres.attrs["proxy"]["units_without_proxy"] == ["0100002"]  # no population figure
+    assert centres.geometry.iloc[0].equals_exact(at(1500, 1500), 1e-6)
+    points_inside = proxy_sites(units, how="representative_point")
+    assert len(points_inside) == 4
+    assert points_inside.geometry.within(units.geometry, align=False).all()
+    with pytest.raises(AccessibilityError, match="unknown proxy"):
+        proxy_sites(units, how="library")
+    with pytest.raises(AccessibilityError, match="stops"):
+        proxy_sites(units, how="most_served_stop")

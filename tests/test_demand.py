@@ -235,7 +235,6 @@ def test_population_centres_are_weighted_and_stay_inside_the_unit():
 
 
 @pytest.mark.realdata
-@pytest.mark.filterwarnings("ignore:ExcelFile.parse is deprecated")
 def test_real_population_is_placed_exactly(real_data):
     from accessibility import load_population, load_units
 
