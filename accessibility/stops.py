@@ -394,7 +394,7 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
         mode = pd.Series("bus", index=table.index)
         report.notes["mode_assumed"] = "the table has no mode column; every stop is taken to be a bus stop"
 
-    extras = [c for c in table.columns if c not in (x_col, y_col, *rename.values())]
+    extras = [c for c in table.columns if c not in (x_col, y_col, *_TABLE_FIELDS)]
     out = gpd.GeoDataFrame(
         {
             "stop_id": table["stop_id"].astype(str),
