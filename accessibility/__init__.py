@@ -32,6 +32,8 @@ from .units import assign_units, load_classifier, load_municipalities, load_unit
 from .sites import load_centres, load_libraries
 from .stops import load_stops, mark_intercity
 # [data folder, downloads, synthetic region]
+from .datasets import available_datasets, fetch, find_dataset, resolve_data_dir
+from .synthetic import load_region, write_region
 # [distance core]
 from .distance import distance_matrix, nearest, within
 from .network import WalkFilter, WalkNetwork, walk_network
