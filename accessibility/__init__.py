@@ -37,6 +37,7 @@ from .synthetic import load_region, write_region
 # [distance core]
 from .distance import distance_matrix, nearest, within
 from .network import WalkFilter, WalkNetwork, walk_network
+from .service_areas import service_areas
 from .snapping import snap_points
 # [coverage]
 from .coverage import CoverageResult, assess, gaps, stop_rule, summary, unit_coverage, write_coverage

@@ -185,6 +185,11 @@ class Augmented:
     arc_w: np.ndarray
     virtual_edge: np.ndarray
     virtual_position: np.ndarray
+    piece_edge: np.ndarray
+    piece_start: np.ndarray
+    piece_end: np.ndarray
+    piece_a: np.ndarray
+    piece_b: np.ndarray
 
 
 def split_edges(
@@ -237,4 +242,9 @@ def split_edges(
         arc_w=np.r_[fwd_w, fwd_w[two_way]],
         virtual_edge=v_edge,
         virtual_position=v_pos,
+        piece_edge=np.r_[v_edge, v_edge[last]],
+        piece_start=np.r_[prev_pos, v_pos[last]],
+        piece_end=np.r_[v_pos, edge_length[v_edge[last]]],
+        piece_a=fwd_u,
+        piece_b=fwd_v,
     )

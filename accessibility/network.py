@@ -289,6 +289,14 @@ class WalkNetwork:
             self._cache["tree"] = shapely.STRtree(self.edge_geometry)
         return self._cache["tree"]
 
+    def snap_index(self):  # -> snapping.SegmentIndex
+        """KD-tree of points sampled along the edges, for snapping (built once, on first use)."""
+        if "snap_index" not in self._cache:
+            from .snapping import segment_index
+
+            self._cache["snap_index"] = segment_index(self)
+        return self._cache["snap_index"]
+
     def graph(self, *, reverse: bool = False) -> tuple[sp.csr_array, np.ndarray]:
         """The arc graph as CSR (shortest of parallel arcs) and the row of every stored arc.
 

@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from . import settings
 from .projection import to_working_crs
@@ -69,12 +70,68 @@ def point_coordinates(points: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "
     return Points(index=frame.index, xy=xy, valid=valid, notes=notes)
 
 
-def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP_M) -> Snapped:
-    """Attach coordinates to the nearest edge within ``max_snap`` metres (vectorised).
+#: Spacing (metres) of the sample points along edges that index the network for snapping.
+SAMPLE_SPACING_M: float = 50.0
 
-    Uses the STRtree of edge geometries (``query_nearest``) and ``line_locate_point``; the snap
-    distance is the distance from the point to its edge. NaN coordinates and points farther
-    than ``max_snap`` are not attached (``ok`` False, distance inf).
+#: Nearest samples examined per point before falling back to the exact R-tree search.
+SAMPLES_PER_POINT: int = 8
+
+
+@dataclass
+class SegmentIndex:
+    """Straight segments of all edges and a KD-tree of points sampled along them."""
+
+    start: np.ndarray
+    end: np.ndarray
+    edge: np.ndarray
+    offset: np.ndarray
+    sample_segment: np.ndarray
+    half_piece: float
+    tree: cKDTree
+
+
+def segment_index(network: WalkNetwork, spacing: float = SAMPLE_SPACING_M) -> SegmentIndex:
+    """Index the network's straight segments by sample points at most ``spacing`` apart.
+
+    Every point of a segment lies within ``half_piece`` of a sample, which lets the nearest
+    segment be found exactly from a few nearest samples (see :func:`snap`).
+    """
+    coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    same = owner[1:] == owner[:-1]
+    start, end, edge = coords[:-1][same], coords[1:][same], owner[:-1][same]
+    seg_len = np.hypot(*(end - start).T)
+    # Distance along the edge to each segment's start.
+    cumulative = np.cumsum(seg_len)
+    first = np.ones(len(edge), dtype=bool)
+    first[1:] = edge[1:] != edge[:-1]
+    edge_base = np.maximum.accumulate(np.where(first, np.arange(len(edge)), 0))
+    offset = cumulative - seg_len - (cumulative[edge_base] - seg_len[edge_base])
+    pieces = np.maximum(1, np.ceil(seg_len / spacing)).astype(np.int64)
+    sample_segment = np.repeat(np.arange(len(edge)), pieces)
+    piece_rank = np.arange(len(sample_segment)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    fraction = (piece_rank + 0.5) / pieces[sample_segment]
+    samples = start[sample_segment] + fraction[:, None] * (end - start)[sample_segment]
+    half_piece = float((seg_len / pieces).max() / 2.0) if len(seg_len) else 0.0
+    return SegmentIndex(
+        start=start,
+        end=end,
+        edge=edge,
+        offset=offset,
+        sample_segment=sample_segment,
+        half_piece=half_piece,
+        tree=cKDTree(samples),
+    )
+
+
+def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP_M) -> Snapped:
+    """Attach coordinates to the nearest edge within ``max_snap`` metres (vectorised, exact).
+
+    The nearest edge is found among the segments of the ``SAMPLES_PER_POINT`` nearest samples;
+    that answer is proven exact when the farthest of those samples is more than half a sample
+    spacing beyond the best distance (no other segment can then be closer). The few points
+    where it is not are searched with shapely's STRtree ``query_nearest``. The snap distance is
+    the distance from the point to its edge; NaN coordinates and points farther than
+    ``max_snap`` are not attached (``ok`` False, distance inf).
     """
     n = len(xy)
     ok = np.zeros(n, dtype=bool)
@@ -84,16 +141,48 @@ def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP
     finite = np.flatnonzero(np.isfinite(xy).all(axis=1))
     if len(finite) == 0 or network.n_edges == 0:
         return Snapped(ok, edge, position, distance)
-    geoms = shapely.points(xy[finite])
-    limit = None if max_snap is None or not np.isfinite(max_snap) else float(max_snap)
-    (found, nearest_edge), found_distance = network.edge_tree().query_nearest(
-        geoms, max_distance=limit, return_distance=True, all_matches=False
-    )
-    rows = finite[found]
-    ok[rows] = True
-    edge[rows] = nearest_edge
-    distance[rows] = found_distance
-    position[rows] = shapely.line_locate_point(network.edge_geometry[nearest_edge], geoms[found])
+    limit = np.inf if max_snap is None else float(max_snap)
+    index = network.snap_index()
+    k = min(SAMPLES_PER_POINT, len(index.sample_segment))
+    pts = xy[finite]
+    sample_dist, sample = index.tree.query(pts, k=k)
+    sample_dist = sample_dist.reshape(len(pts), k)
+    segment = index.sample_segment[sample.reshape(len(pts), k)]
+    a = index.start[segment]
+    ab = index.end[segment] - a
+    ap = pts[:, None, :] - a
+    length2 = np.einsum("ijk,ijk->ij", ab, ab)
+    t = np.clip(np.einsum("ijk,ijk->ij", ap, ab) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    gap = ap - t[..., None] * ab
+    dist = np.hypot(gap[..., 0], gap[..., 1])
+    best = np.argmin(dist, axis=1)
+    rows = np.arange(len(pts))
+    best_dist = dist[rows, best]
+    best_segment = segment[rows, best]
+    exact = (sample_dist[:, -1] > best_dist + index.half_piece) | (k == len(index.sample_segment))
+    # Nothing within max_snap when even the nearest sample is that far plus half a spacing.
+    hopeless = sample_dist[:, 0] > limit + index.half_piece
+    found = (exact & (best_dist <= limit))
+    rows_found = finite[found]
+    ok[rows_found] = True
+    edge[rows_found] = index.edge[best_segment[found]]
+    distance[rows_found] = best_dist[found]
+    seg_len = np.sqrt(length2[rows, best])
+    position[rows_found] = index.offset[best_segment[found]] + (t[rows, best] * seg_len)[found]
+    unsure = finite[~exact & ~hopeless]
+    if len(unsure):
+        geoms = shapely.points(xy[unsure])
+        (hit, nearest_edge), hit_distance = network.edge_tree().query_nearest(
+            geoms,
+            max_distance=None if not np.isfinite(limit) else limit,
+            return_distance=True,
+            all_matches=False,
+        )
+        rows_hit = unsure[hit]
+        ok[rows_hit] = True
+        edge[rows_hit] = nearest_edge
+        distance[rows_hit] = hit_distance
+        position[rows_hit] = shapely.line_locate_point(network.edge_geometry[nearest_edge], geoms[hit])
     return Snapped(ok, edge, position, distance)
 
 

@@ -165,3 +165,22 @@ def test_invalid_limits_raise(streets: WalkNetwork) -> None:
         distance_matrix(points([[0, 0]]), points([[1, 1]]), -1, streets)
     with pytest.raises(ValueError, match="distance"):
         within(points([[0, 0]]), points([[1, 1]]), float("nan"))
+
+
+def test_benchmark_script_runs_quick(capsys) -> None:
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_distance.py"
+    argv = sys.argv
+    sys.argv = [str(script), "--quick", "--no-pandana"]
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "nearest() warm / raw kernel" in out
+    assert "networkx search alone" in out
