@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from os import PathLike
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 import osmium
@@ -23,12 +22,9 @@ from ._errors import InputFileError
 #:   OSMnx's ``tags``), its value matches ``wanted``: ``True``/``None`` = any value,
 #:   a string = that value, an iterable of strings = one of them;
 #: * a callable taking the tags as a ``dict`` and returning ``bool``.
-TagFilter = Union[
-    None,
-    bool,
-    Mapping[str, Union[None, bool, str, Iterable[str]]],
-    Callable[[dict[str, str]], bool],
-]
+TagFilter = (
+    None | bool | Mapping[str, None | bool | str | Iterable[str]] | Callable[[dict[str, str]], bool]
+)
 
 #: osmium stores coordinates as fixed-point integers of 1e-7 degrees.
 _COORD_DIVISOR = 1e7
@@ -64,8 +60,11 @@ class OsmNodes:
 
     def locate(self, node_ids: np.ndarray | Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """Longitudes and latitudes of ``node_ids`` (NaN for ids not held)."""
-        wanted = np.fromiter(node_ids, dtype=np.int64) if not isinstance(node_ids, np.ndarray) \
+        wanted = (
+            np.fromiter(node_ids, dtype=np.int64)
+            if not isinstance(node_ids, np.ndarray)
             else node_ids.astype(np.int64, copy=False)
+        )
         found = np.zeros(len(wanted), dtype=bool)
         pos = np.zeros(len(wanted), dtype=np.intp)
         if len(self.ids):
@@ -217,8 +216,11 @@ def read_osm(
     relation_match = _matcher(relation_filter)
 
     kept = osmium.osm.NOTHING
-    for wanted, entity in ((want_nodes, osmium.osm.NODE), (want_ways, osmium.osm.WAY),
-                           (want_relations, osmium.osm.RELATION)):
+    for wanted, entity in (
+        (want_nodes, osmium.osm.NODE),
+        (want_ways, osmium.osm.WAY),
+        (want_relations, osmium.osm.RELATION),
+    ):
         if wanted:
             kept |= entity
     # Nodes are read even when none is kept: ways need their locations.
@@ -228,9 +230,11 @@ def read_osm(
         # The location handler sits before every filter, so it sees all nodes.
         processor.with_locations()
     processor.with_filter(osmium.filter.EntityFilter(kept))
-    for wanted, spec, entity in ((want_nodes, node_filter, osmium.osm.NODE),
-                                 (want_ways, way_filter, osmium.osm.WAY),
-                                 (want_relations, relation_filter, osmium.osm.RELATION)):
+    for wanted, spec, entity in (
+        (want_nodes, node_filter, osmium.osm.NODE),
+        (want_ways, way_filter, osmium.osm.WAY),
+        (want_relations, relation_filter, osmium.osm.RELATION),
+    ):
         if wanted:
             processor.with_filter(_native_filter(spec, entity))
 
@@ -299,7 +303,9 @@ def read_osm(
     return OsmData(
         path=source,
         nodes=OsmNodes(ids=unique_ids, lon=lon, lat=lat, tags=node_tags),
-        ways=OsmWays(ids=np.asarray(way_ids, dtype=np.int64), offsets=offsets, refs=refs, tags=way_tags),
+        ways=OsmWays(
+            ids=np.asarray(way_ids, dtype=np.int64), offsets=offsets, refs=refs, tags=way_tags
+        ),
         missing_nodes=missing_refs,
         relations=OsmRelations(ids=np.asarray(relation_ids, dtype=np.int64), tags=relation_tags),
     )

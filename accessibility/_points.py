@@ -1,4 +1,4 @@
-"""Turn tables and vector layers of points into validated EPSG:3059 layers, with every rejection reported."""
+"""Turn tables and vector layers into checked EPSG:3059 points, reporting every rejection."""
 
 from __future__ import annotations
 
@@ -106,7 +106,9 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     text = values.astype("string").str.strip()
     empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
-    text = text.where(~text.str.fullmatch(r"[+-]?\d+,\d+").fillna(False), text.str.replace(",", ".", regex=False))
+    text = text.where(
+        ~text.str.fullmatch(r"[+-]?\d+,\d+").fillna(False), text.str.replace(",", ".", regex=False)
+    )
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~empty & ~np.isfinite(numbers)
     numbers[bad] = np.nan
@@ -116,14 +118,16 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def reject_duplicates_and_missing_ids(
     ids: pd.Series, report: LoadReport, *, field: str, rows: Sequence[int], id_name: str
 ) -> np.ndarray:
-    """Reject rows with an empty id and rows repeating an earlier id; return the mask of kept rows."""
+    """Reject rows with an empty id or repeating an earlier id; return the mask of kept rows."""
     text = ids.astype("string").str.strip()
     missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
     duplicated = text.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
     for i in np.flatnonzero(missing):
         report.reject(rows[i], REASON_MISSING_ID.format(id_name), field=field)
     for i in np.flatnonzero(duplicated):
-        report.reject(rows[i], REASON_DUPLICATE_ID.format(id_name), field=field, id=str(text.iat[i]))
+        report.reject(
+            rows[i], REASON_DUPLICATE_ID.format(id_name), field=field, id=str(text.iat[i])
+        )
     return ~(missing | duplicated)
 
 
@@ -168,7 +172,9 @@ def table_points(
     try:
         source_crs = _CRS.from_user_input(crs)
     except Exception as exc:  # pyproj raises its own CRSError; name the argument instead
-        raise CRSError(f"{source}: crs={crs!r} is not a coordinate reference system: {exc}") from exc
+        raise CRSError(
+            f"{source}: crs={crs!r} is not a coordinate reference system: {exc}"
+        ) from exc
     if source_crs.is_geographic:
         swapped = keep & looks_swapped(x, y)
         if swapped.any():
@@ -179,7 +185,9 @@ def table_points(
     geoms[keep] = shapely.points(x[keep], y[keep])
     points = gpd.GeoSeries(geoms, index=table.index, crs=source_crs)
     projected = to_working_crs(gpd.GeoDataFrame(geometry=points), source=source).geometry
-    keep = reject_outside(projected, keep, report, rows=rows, ids=ids, field=f"{x_column}/{y_column}")
+    keep = reject_outside(
+        projected, keep, report, rows=rows, ids=ids, field=f"{x_column}/{y_column}"
+    )
     return projected, keep
 
 

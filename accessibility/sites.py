@@ -1,4 +1,4 @@
-"""Load sites (libraries, client service centres) from CSV, GeoJSON/GeoPackage or OpenStreetMap files."""
+"""Load sites (libraries, client service centres) from CSV, GeoJSON/GeoPackage or OpenStreetMap."""
 
 from __future__ import annotations
 
@@ -104,7 +104,9 @@ def _load_sites(
     if name.endswith(_OSM_SUFFIXES):
         if osm_tags is None:
             raise InputFileError(
-                source, f"{kind} sites cannot be read from OpenStreetMap data; use a CSV, GeoJSON or GeoPackage"
+                source,
+                f"{kind} sites cannot be read from OpenStreetMap data; "
+                "use a CSV, GeoJSON or GeoPackage",
             )
         sites, report = _from_osm(source, kind=kind, tags=osm_tags)
     elif source.is_dir() or name.endswith(_VECTOR_SUFFIXES):
@@ -117,7 +119,9 @@ def _load_sites(
             "unknown file type: expected .csv, .geojson, .gpkg, .shp"
             + (", .osm or .osm.pbf" if osm_tags is not None else ""),
         )
-    report.notes["by_kind"] = {str(k): int(v) for k, v in sites["kind"].value_counts().sort_index().items()}
+    report.notes["by_kind"] = {
+        str(k): int(v) for k, v in sites["kind"].value_counts().sort_index().items()
+    }
     return attach(sites, report)
 
 
@@ -131,8 +135,17 @@ def _from_table(source: Path, *, kind: str, crs: Any) -> tuple[gpd.GeoDataFrame,
     x_col, y_col, coord_crs = coordinate_columns(table, source=source, crs=crs)
     rows = [spreadsheet_row(i) for i in range(len(table))]
     attributes, keep, id_col = _attributes(table, report, kind=kind, rows=rows, skip=(x_col, y_col))
-    geometry, keep = table_points(table, report, source=source, x_column=x_col, y_column=y_col, crs=coord_crs,
-                                  keep=keep, ids=attributes["site_id"].tolist(), rows=rows)
+    geometry, keep = table_points(
+        table,
+        report,
+        source=source,
+        x_column=x_col,
+        y_column=y_col,
+        crs=coord_crs,
+        keep=keep,
+        ids=attributes["site_id"].tolist(),
+        rows=rows,
+    )
     return _assemble(attributes, geometry, keep), report
 
 
@@ -144,8 +157,9 @@ def _from_vector(source: Path, *, kind: str, crs: Any) -> tuple[gpd.GeoDataFrame
     rows = [feature_row(i) for i in range(len(layer))]
     table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
     attributes, keep, _ = _attributes(table, report, kind=kind, rows=rows, skip=())
-    geometry, keep = vector_points(layer, report, source=source, keep=keep,
-                                   ids=attributes["site_id"].tolist(), rows=rows)
+    geometry, keep = vector_points(
+        layer, report, source=source, keep=keep, ids=attributes["site_id"].tolist(), rows=rows
+    )
     return _assemble(attributes, geometry, keep), report
 
 
@@ -158,29 +172,43 @@ def _attributes(
     kind_col = find_column(table.columns, ("kind",))
     if id_col is not None:
         ids = table[id_col].map(_id_text)
-        keep = reject_duplicates_and_missing_ids(ids, report, field=str(id_col), rows=rows, id_name="site_id")
+        keep = reject_duplicates_and_missing_ids(
+            ids, report, field=str(id_col), rows=rows, id_name="site_id"
+        )
     else:
         # Data row numbers, not positions after filtering: an id stays with its row.
         ids = pd.Series([f"{kind}-{i + 1:04d}" for i in range(len(table))], index=table.index)
         keep = np.ones(len(table), dtype=bool)
-        report.notes["site_id_generated"] = f"the file has no id column; ids are {kind}-NNNN by data row"
+        report.notes["site_id_generated"] = (
+            f"the file has no id column; ids are {kind}-NNNN by data row"
+        )
     if name_col is not None:
         names = table[name_col].map(lambda v: v.strip() if isinstance(v, str) else v)
     else:
         names = pd.Series(None, index=table.index, dtype=object)
         report.notes["name_missing"] = "the file has no name column"
     if kind_col is not None:
-        kinds = table[kind_col].map(lambda v: v.strip() if isinstance(v, str) and v.strip() else kind)
+        kinds = table[kind_col].map(
+            lambda v: v.strip() if isinstance(v, str) and v.strip() else kind
+        )
     else:
         kinds = pd.Series(kind, index=table.index)
     used = {id_col, name_col, kind_col, *skip}
-    extras = {str(c): table[c] for c in table.columns if c not in used and str(c) not in ("site_id", "name", "kind")}
-    attributes = pd.DataFrame({"site_id": ids.astype(str), "name": names, "kind": kinds.astype(str), **extras},
-                              index=table.index)
+    extras = {
+        str(c): table[c]
+        for c in table.columns
+        if c not in used and str(c) not in ("site_id", "name", "kind")
+    }
+    attributes = pd.DataFrame(
+        {"site_id": ids.astype(str), "name": names, "kind": kinds.astype(str), **extras},
+        index=table.index,
+    )
     return attributes, keep, id_col
 
 
-def _assemble(attributes: pd.DataFrame, geometry: gpd.GeoSeries, keep: np.ndarray) -> gpd.GeoDataFrame:
+def _assemble(
+    attributes: pd.DataFrame, geometry: gpd.GeoSeries, keep: np.ndarray
+) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(attributes, geometry=geometry.to_numpy(), crs=settings.CRS)
     return out.loc[keep].reset_index(drop=True)
 
@@ -197,7 +225,9 @@ def _id_text(value: Any) -> Any:
 # --------------------------------------------------------------------------- OpenStreetMap
 
 
-def _from_osm(source: Path, *, kind: str, tags: dict[str, str]) -> tuple[gpd.GeoDataFrame, LoadReport]:
+def _from_osm(
+    source: Path, *, kind: str, tags: dict[str, str]
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
     data = read_osm(source, node_filter=tags, way_filter=tags, relation_filter=tags)
     node_ids = np.array(sorted(data.nodes.tags), dtype=np.int64)
     report = LoadReport(source=str(source), read=len(node_ids) + len(data.ways))
@@ -225,7 +255,9 @@ def _from_osm(source: Path, *, kind: str, tags: dict[str, str]) -> tuple[gpd.Geo
         record = _osm_record("way", way_id, data.ways.tags[i], kind)
         lon, lat = data.way_lonlat(i)
         if np.isnan(lon).any():
-            report.reject(f"way {way_id}", _REASON_MISSING_WAY_NODES, field="nd", id=record["site_id"])
+            report.reject(
+                f"way {way_id}", _REASON_MISSING_WAY_NODES, field="nd", id=record["site_id"]
+            )
             continue
         x, y = to_metres.transform(lon, lat)
         # Centroids are taken in metres (EPSG:3059), never in degrees.
@@ -243,7 +275,9 @@ def _from_osm(source: Path, *, kind: str, tags: dict[str, str]) -> tuple[gpd.Geo
         report.notes["open_ways_as_centroid"] = open_ways
 
     if not records:
-        frame = gpd.GeoDataFrame({"site_id": [], "name": [], "kind": []}, geometry=[], crs=settings.CRS)
+        frame = gpd.GeoDataFrame(
+            {"site_id": [], "name": [], "kind": []}, geometry=[], crs=settings.CRS
+        )
         report.notes["empty"] = f"no object tagged {tags} in the file"
         return frame, report
     table = pd.DataFrame.from_records(records)
@@ -251,8 +285,12 @@ def _from_osm(source: Path, *, kind: str, tags: dict[str, str]) -> tuple[gpd.Geo
     keep = _skip_areas_holding_nodes(table, geoms, keep, report)
     rows = [f"{t} {i}" for t, i in zip(table["osm_type"], table["osm_id"], strict=True)]
     points = gpd.GeoSeries(geoms, crs=settings.CRS)
-    keep = reject_outside(points, keep, report, rows=rows, ids=table["site_id"].tolist(), field="geometry")
-    out = gpd.GeoDataFrame(table.drop(columns="_outline"), geometry=points.to_numpy(), crs=settings.CRS)
+    keep = reject_outside(
+        points, keep, report, rows=rows, ids=table["site_id"].tolist(), field="geometry"
+    )
+    out = gpd.GeoDataFrame(
+        table.drop(columns="_outline"), geometry=points.to_numpy(), crs=settings.CRS
+    )
     return out.loc[keep].reset_index(drop=True), report
 
 
@@ -278,8 +316,10 @@ def _skip_areas_holding_nodes(
     """Reject library areas that contain a library node: one library drawn as both."""
     is_node = (table["osm_type"] == "node").to_numpy()
     outlines = table["_outline"].to_numpy()
-    areas = np.flatnonzero(~is_node & np.array([shapely.get_type_id(o) == 3 if o is not None else False
-                                                for o in outlines]))
+    areas = np.flatnonzero(
+        ~is_node
+        & np.array([shapely.get_type_id(o) == 3 if o is not None else False for o in outlines])
+    )
     if not areas.size or not is_node.any():
         return keep
     node_points = np.asarray(geoms, dtype=object)[is_node]
@@ -287,8 +327,11 @@ def _skip_areas_holding_nodes(
     keep = keep.copy()
     for i in areas:
         if len(tree.query(outlines[i], predicate="covers")):
-            report.reject(f"way {table['osm_id'].iat[i]}", _REASON_AREA_WITH_NODE, field="amenity",
-                          id=table["site_id"].iat[i])
+            report.reject(
+                f"way {table['osm_id'].iat[i]}",
+                _REASON_AREA_WITH_NODE,
+                field="amenity",
+                id=table["site_id"].iat[i],
+            )
             keep[i] = False
     return keep
-

@@ -1,4 +1,4 @@
-"""Load public transport stops from the ATD stop table, a GTFS feed or a plain CSV, and mark intercity stops."""
+"""Load stops from the ATD stop table, a GTFS feed or a plain CSV, and mark the intercity ones."""
 
 from __future__ import annotations
 
@@ -62,12 +62,17 @@ _ROUTES_UNKNOWN_GTFS = (
     "the feed has no stop_times.txt, so the routes serving each stop could not be aggregated: "
     "routes are empty and no stop is marked intercity"
 )
-_ROUTES_UNKNOWN_TABLE = (
-    "the table has no routes column, so no stop could be marked intercity"
-)
+_ROUTES_UNKNOWN_TABLE = "the table has no routes column, so no stop could be marked intercity"
 
 #: Columns of a plain stop table that are read by name (the others are kept as they are).
-_TABLE_FIELDS: tuple[str, ...] = ("stop_id", "stop_name", "routes", "mode", "route_count", "routes_truncated")
+_TABLE_FIELDS: tuple[str, ...] = (
+    "stop_id",
+    "stop_name",
+    "routes",
+    "mode",
+    "route_count",
+    "routes_truncated",
+)
 
 # GTFS location_type values (https://gtfs.org/schedule/reference/#stopstxt).
 _STOP_OR_PLATFORM, _STATION, _ENTRANCE, _GENERIC_NODE, _BOARDING_AREA = 0, 1, 2, 3, 4
@@ -174,7 +179,9 @@ def mark_intercity(stops: gpd.GeoDataFrame, intercity: IntercityRule = None) -> 
         raise MissingColumnError(None, "stops have no 'routes' column", field="routes")
     matcher, rule_text = _intercity_rule(intercity)
     previous = get_report(stops)
-    report = LoadReport(source=str(previous.get("source", "")), read=int(previous.get("read", len(stops))))
+    report = LoadReport(
+        source=str(previous.get("source", "")), read=int(previous.get("read", len(stops)))
+    )
     report.rejected = list(previous.get("rejected_rows", []))
     report.notes = dict(previous.get("notes", {}))
     out = _apply_intercity(stops.copy(), report, matcher, rule_text, default=intercity is None)
@@ -255,9 +262,12 @@ def _intercity_rule(rule: IntercityRule) -> tuple[Callable[[str], bool], str]:
         try:
             pattern = re.compile(rule)
         except re.error as exc:
-            raise AccessibilityError(f"intercity pattern {rule!r} is not a valid regular expression: {exc}") from exc
+            raise AccessibilityError(
+                f"intercity pattern {rule!r} is not a valid regular expression: {exc}"
+            ) from exc
         return (lambda route: pattern.fullmatch(route) is not None), (
-            f"a stop is intercity if one of its listed route numbers fully matches {pattern.pattern!r}"
+            "a stop is intercity if one of its listed route numbers fully matches "
+            f"{pattern.pattern!r}"
         )
     if callable(rule):
         name = getattr(rule, "__qualname__", repr(rule))
@@ -265,7 +275,8 @@ def _intercity_rule(rule: IntercityRule) -> tuple[Callable[[str], bool], str]:
             f"a stop is intercity if {name}(route) is true for one of its listed routes"
         )
     raise AccessibilityError(
-        f"intercity must be a regular expression or a function of a route number, not {type(rule).__name__}"
+        "intercity must be a regular expression or a function of a route number, "
+        f"not {type(rule).__name__}"
     )
 
 
@@ -294,11 +305,15 @@ def _apply_intercity(
     intercity = stops["intercity"].to_numpy(dtype=bool)
     report.notes["intercity_rule"] = rule_text
     if default:
-        report.notes["intercity_assumption"] = _ASSUMPTION.format(pattern=settings.INTERCITY_ROUTE_PATTERN)
+        report.notes["intercity_assumption"] = _ASSUMPTION.format(
+            pattern=settings.INTERCITY_ROUTE_PATTERN
+        )
     else:
         report.notes.pop("intercity_assumption", None)
     report.notes["intercity_stops"] = int(intercity.sum())
-    report.notes["intercity_routes"] = sorted((r for r, v in verdict.items() if v), key=_natural_key)
+    report.notes["intercity_routes"] = sorted(
+        (r for r, v in verdict.items() if v), key=_natural_key
+    )
     report.notes["routes_truncated_stops"] = int(truncated.sum())
     report.notes["truncated_not_intercity_stops"] = int((truncated & ~intercity).sum())
     if truncated.any():
@@ -319,11 +334,19 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
         report.notes["encoding"] = table.attrs["encoding_note"]
     if len(table) == 0:
         raise InputFileError(source, "holds no rows (only a header)")
-    atd = find_column(table.columns, ("nosaukums", "marsrutu_saraksts", "veidi", "marsruti")) is not None
+    atd = (
+        find_column(table.columns, ("nosaukums", "marsrutu_saraksts", "veidi", "marsruti"))
+        is not None
+    )
     if atd:
         report.notes["format"] = "ATD stop table"
-        names = {"id": "stop_id", "nosaukums": "stop_name", "marsrutu_saraksts": "routes", "veidi": "mode",
-                 "marsruti": "route_count"}
+        names = {
+            "id": "stop_id",
+            "nosaukums": "stop_name",
+            "marsrutu_saraksts": "routes",
+            "veidi": "mode",
+            "marsruti": "route_count",
+        }
         required: tuple[str, ...] = ("id", "nosaukums", "marsrutu_saraksts")
     else:
         report.notes["format"] = "stop table"
@@ -333,13 +356,18 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
     for column in table.columns:
         lowered = str(column).strip().lower()
         wanted = names.get(lowered, lowered)
-        if wanted in _TABLE_FIELDS and wanted not in rename.values() and wanted not in table.columns:
+        if (
+            wanted in _TABLE_FIELDS
+            and wanted not in rename.values()
+            and wanted not in table.columns
+        ):
             rename[column] = wanted
     present = set(rename.values()) | {c for c in table.columns if c in _TABLE_FIELDS}
     for field in required:
         if names.get(field, field) not in present:
             raise MissingColumnError(
-                source, f"required column {field!r} missing; found {', '.join(map(repr, table.columns))}",
+                source,
+                f"required column {field!r} missing; found {', '.join(map(repr, table.columns))}",
                 field=field,
             )
     x_col, y_col, coord_crs = coordinate_columns(
@@ -353,10 +381,20 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
 
     rows = [spreadsheet_row(i) for i in range(len(table))]
     ids = table["stop_id"].tolist()
-    keep = reject_duplicates_and_missing_ids(table["stop_id"], report, field="stop_id", rows=rows,
-                                             id_name="stop_id")
-    geometry, keep = table_points(table, report, source=source, x_column=x_col, y_column=y_col,
-                                  crs=coord_crs, keep=keep, ids=ids, rows=rows)
+    keep = reject_duplicates_and_missing_ids(
+        table["stop_id"], report, field="stop_id", rows=rows, id_name="stop_id"
+    )
+    geometry, keep = table_points(
+        table,
+        report,
+        source=source,
+        x_column=x_col,
+        y_column=y_col,
+        crs=coord_crs,
+        keep=keep,
+        ids=ids,
+        rows=rows,
+    )
 
     parsed = [parse_route_list(v) for v in table["routes"]] if "routes" in table.columns else None
     if parsed is None:
@@ -367,7 +405,9 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
         routes = [p[0] for p in parsed]
         truncated = np.array([p[1] for p in parsed], dtype=bool)
     if "routes_truncated" in table.columns and parsed is not None:
-        truncated |= table["routes_truncated"].str.lower().isin(["true", "1", "yes"]).to_numpy(dtype=bool)
+        truncated |= (
+            table["routes_truncated"].str.lower().isin(["true", "1", "yes"]).to_numpy(dtype=bool)
+        )
 
     listed = np.array([len(r) for r in routes], dtype=np.int64)
     if "route_count" in table.columns:
@@ -386,19 +426,25 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
 
     if "mode" in table.columns:
         raw_mode = table["mode"].str.lower()
-        mode = raw_mode.map(lambda v: MODE_NAMES.get(v, v) if isinstance(v, str) and v else "unknown")
+        mode = raw_mode.map(
+            lambda v: MODE_NAMES.get(v, v) if isinstance(v, str) and v else "unknown"
+        )
         unknown = sorted({str(v) for v in mode[keep] if v not in MODE_NAMES.values()})
         if unknown:
             report.notes["unrecognised_modes"] = unknown
     else:
         mode = pd.Series("bus", index=table.index)
-        report.notes["mode_assumed"] = "the table has no mode column; every stop is taken to be a bus stop"
+        report.notes["mode_assumed"] = (
+            "the table has no mode column; every stop is taken to be a bus stop"
+        )
 
     extras = [c for c in table.columns if c not in (x_col, y_col, *_TABLE_FIELDS)]
     out = gpd.GeoDataFrame(
         {
             "stop_id": table["stop_id"].astype(str),
-            "stop_name": table["stop_name"] if "stop_name" in table.columns else pd.Series(pd.NA, index=table.index, dtype="string"),
+            "stop_name": table["stop_name"]
+            if "stop_name" in table.columns
+            else pd.Series(pd.NA, index=table.index, dtype="string"),
             "routes": pd.Series(routes, index=table.index, dtype=object),
             "mode": mode.astype(str),
             "intercity": False,
@@ -410,7 +456,9 @@ def _load_table(source: Path, *, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport
         crs=settings.CRS,
     )
     out = out.loc[keep].reset_index(drop=True)
-    report.notes["by_mode"] = {str(k): int(v) for k, v in out["mode"].value_counts().sort_index().items()}
+    report.notes["by_mode"] = {
+        str(k): int(v) for k, v in out["mode"].value_counts().sort_index().items()
+    }
     return out, report
 
 
@@ -433,8 +481,9 @@ def _load_gtfs(feed: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
 
     rows = [spreadsheet_row(i) for i in range(len(table))]
     ids = table["stop_id"].tolist()
-    keep = reject_duplicates_and_missing_ids(table["stop_id"], report, field="stop_id", rows=rows,
-                                             id_name="stop_id")
+    keep = reject_duplicates_and_missing_ids(
+        table["stop_id"], report, field="stop_id", rows=rows, id_name="stop_id"
+    )
     location_type = _location_types(table, report, label, rows=rows, keep=keep)
     keep &= location_type >= 0
     boarding_area_parent: dict[str, str] = {}
@@ -443,14 +492,25 @@ def _load_gtfs(feed: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
             report.reject(rows[i], reason, field="location_type", id=ids[i])
     if "parent_station" in table.columns:
         areas = keep & (location_type == _BOARDING_AREA)
-        boarding_area_parent = dict(zip(table["stop_id"][areas], table["parent_station"][areas].fillna(""), strict=True))
+        boarding_area_parent = dict(
+            zip(table["stop_id"][areas], table["parent_station"][areas].fillna(""), strict=True)
+        )
     keep &= location_type == _STOP_OR_PLATFORM
     report.notes["location_types"] = {
         str(k): int(v) for k, v in Counter(location_type[location_type >= 0].tolist()).items()
     }
 
-    geometry, keep = table_points(table, report, source=label, x_column="stop_lon", y_column="stop_lat",
-                                  crs=settings.LONLAT_CRS, keep=keep, ids=ids, rows=rows)
+    geometry, keep = table_points(
+        table,
+        report,
+        source=label,
+        x_column="stop_lon",
+        y_column="stop_lat",
+        crs=settings.LONLAT_CRS,
+        keep=keep,
+        ids=ids,
+        rows=rows,
+    )
 
     served = _routes_by_stop(feed, report, boarding_area_parent)
     if served is None:
@@ -467,7 +527,9 @@ def _load_gtfs(feed: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
     out = gpd.GeoDataFrame(
         {
             "stop_id": table["stop_id"].astype(str),
-            "stop_name": table["stop_name"] if "stop_name" in table.columns else pd.Series(pd.NA, index=table.index, dtype="string"),
+            "stop_name": table["stop_name"]
+            if "stop_name" in table.columns
+            else pd.Series(pd.NA, index=table.index, dtype="string"),
             "routes": pd.Series(routes, index=table.index, dtype=object),
             "mode": pd.Series(modes, index=table.index, dtype=str),
             "intercity": False,
@@ -479,12 +541,14 @@ def _load_gtfs(feed: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
         crs=settings.CRS,
     )
     out = out.loc[keep].reset_index(drop=True)
-    report.notes["by_mode"] = {str(k): int(v) for k, v in out["mode"].value_counts().sort_index().items()}
+    report.notes["by_mode"] = {
+        str(k): int(v) for k, v in out["mode"].value_counts().sort_index().items()
+    }
     return out, report
 
 
 def _feed_file(feed: Path, name: str, *, required: bool) -> tuple[str, bytes | None]:
-    """The label (for messages) and the bytes of ``name`` in a GTFS zip or folder (None if absent)."""
+    """The label (for messages) and bytes of ``name`` in a GTFS zip or folder (None if absent)."""
     if feed.is_dir():
         file = feed / name
         if not file.is_file():
@@ -513,15 +577,19 @@ def _location_types(
     values = pd.to_numeric(text, errors="coerce")
     valid = values.isin([0, 1, 2, 3, 4]).to_numpy(dtype=bool)
     for i in np.flatnonzero(keep & ~valid):
-        report.reject(rows[i], f"unknown GTFS location_type {text.iat[i]!r}", field="location_type",
-                      id=table["stop_id"].iat[i])
+        report.reject(
+            rows[i],
+            f"unknown GTFS location_type {text.iat[i]!r}",
+            field="location_type",
+            id=table["stop_id"].iat[i],
+        )
     return np.where(valid, values.fillna(-1).to_numpy(), -1).astype(np.int64)
 
 
 def _routes_by_stop(
     feed: Path, report: LoadReport, boarding_area_parent: dict[str, str]
 ) -> tuple[dict[str, list[str]], dict[str, str]] | None:
-    """Route numbers and mode of each stop id, through trips and stop_times (None without stop_times)."""
+    """Route numbers and mode of each stop id via trips and stop_times (None without stop_times)."""
     times_label, times_data = _feed_file(feed, "stop_times.txt", required=False)
     if times_data is None:
         report.notes["routes_unknown"] = _ROUTES_UNKNOWN_GTFS
@@ -529,12 +597,18 @@ def _routes_by_stop(
     routes_label, routes_data = _feed_file(feed, "routes.txt", required=True)
     trips_label, trips_data = _feed_file(feed, "trips.txt", required=True)
     assert routes_data is not None and trips_data is not None
-    routes = read_text_table(routes_label, data=routes_data, sep=",", required=("route_id", "route_type"))
+    routes = read_text_table(
+        routes_label, data=routes_data, sep=",", required=("route_id", "route_type")
+    )
     trips = read_text_table(trips_label, data=trips_data, sep=",", required=("route_id", "trip_id"))
     stop_times = _read_columns(times_label, times_data, ("trip_id", "stop_id"))
 
     routes = routes.apply(_strip)
-    short = routes["route_short_name"] if "route_short_name" in routes.columns else pd.Series(pd.NA, index=routes.index)
+    short = (
+        routes["route_short_name"]
+        if "route_short_name" in routes.columns
+        else pd.Series(pd.NA, index=routes.index)
+    )
     blank = short.isna() | (short == "")
     if blank.any():
         report.notes["routes_named_by_route_id"] = int(blank.sum())
@@ -553,7 +627,11 @@ def _routes_by_stop(
     if unknown_trips:
         report.notes["stop_times_unknown_trip"] = unknown_trips
     pairs = pairs.dropna(subset=["route_id"]).drop_duplicates(["stop_id", "route_id"])
-    pairs = pairs.merge(routes[["route_id", "number", "mode"]].drop_duplicates("route_id"), on="route_id", how="left")
+    pairs = pairs.merge(
+        routes[["route_id", "number", "mode"]].drop_duplicates("route_id"),
+        on="route_id",
+        how="left",
+    )
     unknown_routes = int(pairs["number"].isna().sum())
     if unknown_routes:
         report.notes["trips_unknown_route"] = unknown_routes
@@ -563,7 +641,9 @@ def _routes_by_stop(
     mode_by_stop: dict[str, str] = {}
     for stop_id, group in pairs.groupby("stop_id", sort=False):
         by_stop[str(stop_id)] = sorted(set(group["number"]), key=_natural_key)
-        mode_by_stop[str(stop_id)] = _majority_mode(group.drop_duplicates("number")["mode"].tolist())
+        mode_by_stop[str(stop_id)] = _majority_mode(
+            group.drop_duplicates("number")["mode"].tolist()
+        )
     return by_stop, mode_by_stop
 
 
@@ -587,7 +667,7 @@ def _single_feed_mode(feed: Path, report: LoadReport) -> str:
 
 
 def _read_columns(label: str, data: bytes, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read only ``columns`` of a (possibly large) GTFS file, tolerating a BOM and spaces after commas."""
+    """Read only ``columns`` of a (possibly large) GTFS file; BOM and spaces after commas are fine."""
     text, _ = decode_bytes(data, source=label)
     if not text.strip():
         raise InputFileError(label, "file is empty")
@@ -629,4 +709,6 @@ def _strip(values: pd.Series) -> pd.Series:
 
 def _natural_key(route: str) -> tuple[Any, ...]:
     """Sort key putting "7" before "12" and "5490" before "K7410"."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", route) if p)
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", route) if p
+    )

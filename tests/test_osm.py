@@ -33,7 +33,9 @@ def _write_xml(path: Path) -> Path:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
     for node_id, (lon, lat, tags) in NODES.items():
         body = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        lines.append(f'<node id="{node_id}" lat="{lat:.7f}" lon="{lon:.7f}" version="1">{body}</node>')
+        lines.append(
+            f'<node id="{node_id}" lat="{lat:.7f}" lon="{lon:.7f}" version="1">{body}</node>'
+        )
     for way_id, (refs, tags) in WAYS.items():
         body = "".join(f'<nd ref="{r}"/>' for r in refs)
         body += "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
@@ -143,13 +145,25 @@ def test_larger_pbf_matches_an_independent_count(tmp_path: Path) -> None:
     try:
         for r in range(size):
             for c in range(size):
-                writer.add_node(Node(id=r * size + c + 1, location=(24.0 + c * 1e-3, 56.9 + r * 1e-3)))
+                writer.add_node(
+                    Node(id=r * size + c + 1, location=(24.0 + c * 1e-3, 56.9 + r * 1e-3))
+                )
         for r in range(size):
-            writer.add_way(Way(id=r + 1, nodes=[r * size + c + 1 for c in range(size)],
-                               tags={"highway": "residential"}))
+            writer.add_way(
+                Way(
+                    id=r + 1,
+                    nodes=[r * size + c + 1 for c in range(size)],
+                    tags={"highway": "residential"},
+                )
+            )
         for c in range(size):
-            writer.add_way(Way(id=size + c + 1, nodes=[r * size + c + 1 for r in range(size)],
-                               tags={"highway": "service"}))
+            writer.add_way(
+                Way(
+                    id=size + c + 1,
+                    nodes=[r * size + c + 1 for r in range(size)],
+                    tags={"highway": "service"},
+                )
+            )
     finally:
         writer.close()
     data = read_osm(path, way_filter={"highway": "residential"})
@@ -197,8 +211,12 @@ def test_relations_listed_with_tags_only(tmp_path: Path) -> None:
         '<tag k="type" v="route"/></relation></osm>',
     )
     path.write_text(text, encoding="utf-8")
-    data = read_osm(path, node_filter={"amenity": "library"}, way_filter=False,
-                    relation_filter={"amenity": "library"})
+    data = read_osm(
+        path,
+        node_filter={"amenity": "library"},
+        way_filter=False,
+        relation_filter={"amenity": "library"},
+    )
     assert data.relations.ids.tolist() == [20]
     assert data.relations.tags == [{"type": "multipolygon", "amenity": "library"}]
     assert sorted(data.nodes.tags) == [3, 5]

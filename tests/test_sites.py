@@ -13,7 +13,14 @@ from osmium.osm.mutable import Node, Relation, Way
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 
-from accessibility import CRSError, InputFileError, MissingColumnError, get_report, load_centres, load_libraries
+from accessibility import (
+    CRSError,
+    InputFileError,
+    MissingColumnError,
+    get_report,
+    load_centres,
+    load_libraries,
+)
 
 TO_3059 = Transformer.from_crs("EPSG:4326", "EPSG:3059", always_xy=True)
 
@@ -31,11 +38,14 @@ def _xy(geom) -> tuple[float, float]:
 
 
 def test_csv_lonlat_with_ids_kind_and_extra_columns(tmp_path: Path) -> None:
-    path = _write(tmp_path / "libraries.csv", [
-        "id,name,longitude,latitude,address,kind",
-        "L1,Ogres Centrālā bibliotēka,24.6050,56.8160,Brīvības iela 33,",
-        "L2,Ikšķiles bibliotēka,24.4990,56.8370,Peldu iela 2,branch",
-    ])
+    path = _write(
+        tmp_path / "libraries.csv",
+        [
+            "id,name,longitude,latitude,address,kind",
+            "L1,Ogres Centrālā bibliotēka,24.6050,56.8160,Brīvības iela 33,",
+            "L2,Ikšķiles bibliotēka,24.4990,56.8370,Peldu iela 2,branch",
+        ],
+    )
     libraries = load_libraries(path)
     assert libraries.columns.tolist()[:4] == ["site_id", "name", "kind", "address"]
     assert libraries["site_id"].tolist() == ["L1", "L2"]
@@ -43,14 +53,19 @@ def test_csv_lonlat_with_ids_kind_and_extra_columns(tmp_path: Path) -> None:
     assert libraries["address"].tolist() == ["Brīvības iela 33", "Peldu iela 2"]
     assert libraries.crs.to_epsg() == 3059
     x, y = TO_3059.transform(24.6050, 56.8160)
-    assert _xy(libraries.geometry.iloc[0]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    assert _xy(libraries.geometry.iloc[0]) == (
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
     report = get_report(libraries)
     assert report["read"] == 2 and report["loaded"] == 2
     assert report["notes"]["by_kind"] == {"branch": 1, "library": 1}
 
 
 def test_csv_xy_needs_crs(tmp_path: Path) -> None:
-    path = _write(tmp_path / "centres.csv", ["name;x;y", "Centrs A;506000,5;311000", "Centrs B;512000;313000"])
+    path = _write(
+        tmp_path / "centres.csv", ["name;x;y", "Centrs A;506000,5;311000", "Centrs B;512000;313000"]
+    )
     with pytest.raises(CRSError, match="pass crs="):
         load_centres(path)
     centres = load_centres(path, crs="EPSG:3059")
@@ -62,20 +77,25 @@ def test_csv_xy_needs_crs(tmp_path: Path) -> None:
     lonlat = _write(tmp_path / "lonlat_xy.csv", ["x,y", "24.6050,56.8160"])
     x, y = TO_3059.transform(24.6050, 56.8160)
     assert _xy(load_centres(lonlat, crs="EPSG:4326").geometry.iloc[0]) == (
-        pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
 
 
 def test_csv_broken_rows(tmp_path: Path) -> None:
-    path = _write(tmp_path / "libraries.csv", [
-        "site_id,name,lon,lat",
-        "1,Laba,24.1,56.9",
-        "1,Dublikāts,24.2,56.9",
-        "2,Bez koordinātas,,56.9",
-        "3,Teksts,24.1,ziemeļi",
-        "4,Samainītas,56.95,24.15",
-        "5,Berlīne,13.4,52.5",
-        "6,Bezgalība,inf,56.9",
-    ])
+    path = _write(
+        tmp_path / "libraries.csv",
+        [
+            "site_id,name,lon,lat",
+            "1,Laba,24.1,56.9",
+            "1,Dublikāts,24.2,56.9",
+            "2,Bez koordinātas,,56.9",
+            "3,Teksts,24.1,ziemeļi",
+            "4,Samainītas,56.95,24.15",
+            "5,Berlīne,13.4,52.5",
+            "6,Bezgalība,inf,56.9",
+        ],
+    )
     libraries = load_libraries(path)
     assert libraries["site_id"].tolist() == ["1", "4"]
     report = get_report(libraries)
@@ -89,11 +109,18 @@ def test_csv_broken_rows(tmp_path: Path) -> None:
     }
     assert report["notes"]["swapped_lonlat_corrected"] == 1
     x, y = TO_3059.transform(24.15, 56.95)
-    assert _xy(libraries.geometry.iloc[1]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    assert _xy(libraries.geometry.iloc[1]) == (
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
 
 
 def test_csv_encodings_empty_and_missing_columns(tmp_path: Path) -> None:
-    lines = ["id;nosaukums;lon;lat", "1;Ķeguma bibliotēka;24.72;56.74", "2;Ērgļu bibliotēka;25.64;56.90"]
+    lines = [
+        "id;nosaukums;lon;lat",
+        "1;Ķeguma bibliotēka;24.72;56.74",
+        "2;Ērgļu bibliotēka;25.64;56.90",
+    ]
     baltic = load_libraries(_write(tmp_path / "baltic.csv", lines, encoding="cp1257"))
     assert baltic["name"].tolist() == ["Ķeguma bibliotēka", "Ērgļu bibliotēka"]
     assert "cp1257" in get_report(baltic)["notes"]["encoding"]
@@ -121,8 +148,12 @@ def test_csv_encodings_empty_and_missing_columns(tmp_path: Path) -> None:
 def test_geojson_in_wgs84(tmp_path: Path) -> None:
     layer = gpd.GeoDataFrame(
         {"id": [1, 2, 3, 4], "name": ["A", "B", "C", "D"], "phone": ["1", "2", "3", "4"]},
-        geometry=[Point(24.1, 56.95), Point(56.96, 24.2), Point(13.4, 52.5),
-                  Polygon([(24.0, 56.0), (24.01, 56.0), (24.01, 56.01), (24.0, 56.01)])],
+        geometry=[
+            Point(24.1, 56.95),
+            Point(56.96, 24.2),
+            Point(13.4, 52.5),
+            Polygon([(24.0, 56.0), (24.01, 56.0), (24.01, 56.01), (24.0, 56.01)]),
+        ],
         crs="EPSG:4326",
     )
     path = tmp_path / "libraries.geojson"
@@ -136,15 +167,24 @@ def test_geojson_in_wgs84(tmp_path: Path) -> None:
     assert report["notes"]["polygons_as_centroid"] == 1
     assert [(r["row"], r["reason"]) for r in report["rejected_rows"]] == [(3, "outside Latvia")]
     x, y = TO_3059.transform(24.2, 56.96)
-    assert _xy(libraries.geometry.iloc[1]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    assert _xy(libraries.geometry.iloc[1]) == (
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
     # The centroid is taken in metres: compare with an independent projection of the square.
-    square = shapely.transform(layer.geometry.iloc[3], lambda c: np.column_stack(TO_3059.transform(c[:, 0], c[:, 1])))
+    square = shapely.transform(
+        layer.geometry.iloc[3], lambda c: np.column_stack(TO_3059.transform(c[:, 0], c[:, 1]))
+    )
     assert libraries.geometry.iloc[2].distance(square.centroid) < 1e-6
 
 
 def test_gpkg_in_lks92_with_duplicates_and_empty_geometry(tmp_path: Path) -> None:
     layer = gpd.GeoDataFrame(
-        {"site_id": ["c1", "c2", "c1", "c3"], "name": ["A", "B", "C", "D"], "kind": ["centre", "", "centre", "centre"]},
+        {
+            "site_id": ["c1", "c2", "c1", "c3"],
+            "name": ["A", "B", "C", "D"],
+            "kind": ["centre", "", "centre", "centre"],
+        },
         geometry=[Point(506000, 311000), Point(512000, 313000), Point(520000, 320000), None],
         crs="EPSG:3059",
     )
@@ -155,7 +195,10 @@ def test_gpkg_in_lks92_with_duplicates_and_empty_geometry(tmp_path: Path) -> Non
     assert centres["kind"].tolist() == ["centre", "centre"]
     assert [_xy(g) for g in centres.geometry] == [(506000.0, 311000.0), (512000.0, 313000.0)]
     reasons = {(r["row"], r["reason"]) for r in get_report(centres)["rejected_rows"]}
-    assert reasons == {(3, "duplicate site_id (the first row with it is kept)"), (4, "missing or empty geometry")}
+    assert reasons == {
+        (3, "duplicate site_id (the first row with it is kept)"),
+        (4, "missing or empty geometry"),
+    }
 
 
 def test_vector_without_crs(tmp_path: Path) -> None:
@@ -177,7 +220,11 @@ _OSM_NODES = {
     2: (24.1010, 56.9500, {}),
     3: (24.1010, 56.9506, {}),
     4: (24.1000, 56.9506, {}),
-    5: (24.1005, 56.9503, {"amenity": "library", "name": "Centrālā bibliotēka", "opening_hours": "Mo-Fr 10:00-18:00"}),
+    5: (
+        24.1005,
+        56.9503,
+        {"amenity": "library", "name": "Centrālā bibliotēka", "opening_hours": "Mo-Fr 10:00-18:00"},
+    ),
     6: (24.2000, 57.0000, {}),
     7: (24.2010, 57.0000, {}),
     8: (24.2010, 57.0006, {}),
@@ -198,10 +245,14 @@ def _osm_xml(path: Path) -> Path:
         body = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
         lines.append(f'<node id="{node_id}" lat="{lat}" lon="{lon}" version="1">{body}</node>')
     for way_id, (refs, tags) in _OSM_WAYS.items():
-        body = "".join(f'<nd ref="{r}"/>' for r in refs) + "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        body = "".join(f'<nd ref="{r}"/>' for r in refs) + "".join(
+            f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()
+        )
         lines.append(f'<way id="{way_id}" version="1">{body}</way>')
-    lines.append('<relation id="500" version="1"><member type="way" ref="102" role="outer"/>'
-                 '<tag k="type" v="multipolygon"/><tag k="amenity" v="library"/></relation>')
+    lines.append(
+        '<relation id="500" version="1"><member type="way" ref="102" role="outer"/>'
+        '<tag k="type" v="multipolygon"/><tag k="amenity" v="library"/></relation>'
+    )
     lines.append("</osm>")
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -214,8 +265,13 @@ def _osm_pbf(path: Path) -> Path:
             writer.add_node(Node(id=node_id, location=(lon, lat), tags=tags))
         for way_id, (refs, tags) in _OSM_WAYS.items():
             writer.add_way(Way(id=way_id, nodes=refs, tags=tags))
-        writer.add_relation(Relation(id=500, members=[("w", 102, "outer")],
-                                     tags={"type": "multipolygon", "amenity": "library"}))
+        writer.add_relation(
+            Relation(
+                id=500,
+                members=[("w", 102, "outer")],
+                tags={"type": "multipolygon", "amenity": "library"},
+            )
+        )
     finally:
         writer.close()
     return path
@@ -238,7 +294,10 @@ def test_osm_libraries(osm_file: Path) -> None:
     assert libraries.loc["osm-way-101", "building"] == "yes"
     assert set(libraries["kind"]) == {"library"}
     x, y = TO_3059.transform(25.5, 56.5)
-    assert _xy(libraries.loc["osm-node-9", "geometry"]) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+    assert _xy(libraries.loc["osm-node-9", "geometry"]) == (
+        pytest.approx(x, abs=1e-6),
+        pytest.approx(y, abs=1e-6),
+    )
     # The building's centroid, computed independently from its projected corners.
     corners = np.column_stack(TO_3059.transform([24.2, 24.201, 24.201], [57.0, 57.0, 57.0006]))
     expected = Polygon(corners).centroid
@@ -263,20 +322,26 @@ def test_osm_way_with_missing_nodes(tmp_path: Path) -> None:
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">'
         '<node id="1" lat="56.9" lon="24.1" version="1"/>'
-        '<way id="7" version="1"><nd ref="1"/><nd ref="2"/><nd ref="1"/><tag k="amenity" v="library"/></way>'
+        '<way id="7" version="1"><nd ref="1"/><nd ref="2"/><nd ref="1"/>'
+        '<tag k="amenity" v="library"/></way>'
         "</osm>",
         encoding="utf-8",
     )
     libraries = load_libraries(path)
     assert len(libraries) == 0
-    assert get_report(libraries)["rejected_rows"][0]["reason"] == "OSM way with nodes missing from the file"
+    assert (
+        get_report(libraries)["rejected_rows"][0]["reason"]
+        == "OSM way with nodes missing from the file"
+    )
 
 
 def test_osm_without_libraries(tmp_path: Path) -> None:
     path = tmp_path / "none.osm"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">'
-                    '<node id="1" lat="56.9" lon="24.1" version="1"><tag k="amenity" v="cafe"/></node></osm>',
-                    encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">'
+        '<node id="1" lat="56.9" lon="24.1" version="1"><tag k="amenity" v="cafe"/></node></osm>',
+        encoding="utf-8",
+    )
     libraries = load_libraries(path)
     assert len(libraries) == 0 and libraries.crs.to_epsg() == 3059
     assert "no object tagged" in get_report(libraries)["notes"]["empty"]

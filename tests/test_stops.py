@@ -1,4 +1,4 @@
-"""Tests of the stop loader: the real ATD table and Riga GTFS, synthetic GTFS feeds, broken inputs."""
+"""Tests of the stop loader: the real ATD table and Riga feed, synthetic GTFS, broken inputs."""
 
 from __future__ import annotations
 
@@ -64,7 +64,9 @@ def test_real_atd_intercity_and_truncation_match_a_plain_reading(atd_stops, atd_
     def listed(row: dict[str, str]) -> list[str]:
         return [t.strip() for t in row["marsrutu_saraksts"].replace("…", "").split(",")]
 
-    intercity_ids = {r["id"] for r in atd_rows if any(re.fullmatch(r"7\d{3}", t) for t in listed(r))}
+    intercity_ids = {
+        r["id"] for r in atd_rows if any(re.fullmatch(r"7\d{3}", t) for t in listed(r))
+    }
     truncated_ids = {r["id"] for r in atd_rows if r["marsrutu_saraksts"].endswith(" …")}
     assert len(intercity_ids) == 3_764
     assert len(truncated_ids) == 158
@@ -74,7 +76,10 @@ def test_real_atd_intercity_and_truncation_match_a_plain_reading(atd_stops, atd_
     assert notes["intercity_stops"] == 3_764
     assert notes["routes_truncated_stops"] == 158
     assert notes["truncated_not_intercity_stops"] == len(truncated_ids - intercity_ids) == 62
-    assert "assumption" in notes["intercity_assumption"] and "not a statement of the ATD" in notes["intercity_assumption"]
+    assert (
+        "assumption" in notes["intercity_assumption"]
+        and "not a statement of the ATD" in notes["intercity_assumption"]
+    )
 
 
 @pytest.mark.realdata
@@ -84,12 +89,16 @@ def test_real_atd_rows_are_carried_faithfully(atd_stops, atd_rows) -> None:
         stop = by_id.loc[raw["id"]]
         assert stop["stop_name"] == raw["nosaukums"]
         assert stop["route_count"] == int(raw["marsruti"])
-        assert stop["routes"] == sorted({t.strip() for t in raw["marsrutu_saraksts"].replace("…", "").split(",")},
-                                        key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t))
+        assert stop["routes"] == sorted(
+            {t.strip() for t in raw["marsrutu_saraksts"].replace("…", "").split(",")},
+            key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t),
+        )
         x, y = TO_3059.transform(float(raw["x"]), float(raw["y"]))
         assert stop.geometry.x == pytest.approx(x, abs=1e-6)
         assert stop.geometry.y == pytest.approx(y, abs=1e-6)
-    assert all(isinstance(r, list) and all(isinstance(t, str) for t in r) for r in atd_stops["routes"])
+    assert all(
+        isinstance(r, list) and all(isinstance(t, str) for t in r) for r in atd_stops["routes"]
+    )
 
 
 @pytest.mark.realdata
@@ -118,7 +127,9 @@ def test_real_riga_gtfs_without_stop_times(real_data: Path) -> None:
     assert set(stops["mode"]) == {"unknown"}
     west, south, east, north = 23.90, 56.85, 24.39, 57.08
     lonlat = Transformer.from_crs("EPSG:3059", "EPSG:4326", always_xy=True)
-    lon, lat = lonlat.transform(shapely.get_x(stops.geometry.to_numpy()), shapely.get_y(stops.geometry.to_numpy()))
+    lon, lat = lonlat.transform(
+        shapely.get_x(stops.geometry.to_numpy()), shapely.get_y(stops.geometry.to_numpy())
+    )
     assert ((lon > west) & (lon < east) & (lat > south) & (lat < north)).all()
 
 
@@ -279,7 +290,7 @@ def test_gtfs_dangling_references_are_counted(tmp_path: Path) -> None:
     assert notes["trips_unknown_route"] == 1
 
 
-# --------------------------------------------------------------------------- ATD-style and plain tables
+# --------------------------------------------------------------------------- ATD and plain tables
 
 ATD_HEADER = "id,nosaukums,marsruti,marsrutu_saraksts,veidi,x,y"
 
@@ -290,14 +301,19 @@ def _write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
 
 
 def test_atd_table_parsing(tmp_path: Path) -> None:
-    path = _write(tmp_path / "gtfs_atd.csv", [
-        ATD_HEADER,
-        '1,Ābeles,3,"5490, 5493, 7937",autobuss,25.4881431,56.3259665',
-        '2,Bērzi,14,"5421, 5423, 5429, 6506, 6596, 6611, 7152, 7165, 7653, 7736, 7769, 7905 …",autobuss,26.0198230,57.3993335',
-        '3,Ceriņi,13,"5421, 5423, 5429, 6506, 6596, 6611, 6612, 6613, 6614, 6615, 6616, 6617 …",autobuss,26.0,57.4',
-        "4,Stacija,1,Bānītis,vilciens,27.0,57.2",
-        '5,Kalni,2,"K7410, E7",autobuss,25.0,57.0',
-    ])
+    path = _write(
+        tmp_path / "gtfs_atd.csv",
+        [
+            ATD_HEADER,
+            '1,Ābeles,3,"5490, 5493, 7937",autobuss,25.4881431,56.3259665',
+            '2,Bērzi,14,"5421, 5423, 5429, 6506, 6596, 6611, 7152, 7165, 7653, 7736, 7769, '
+            '7905 …",autobuss,26.0198230,57.3993335',
+            '3,Ceriņi,13,"5421, 5423, 5429, 6506, 6596, 6611, 6612, 6613, 6614, 6615, 6616, '
+            '6617 …",autobuss,26.0,57.4',
+            "4,Stacija,1,Bānītis,vilciens,27.0,57.2",
+            '5,Kalni,2,"K7410, E7",autobuss,25.0,57.0',
+        ],
+    )
     stops = load_stops(path).set_index("stop_id")
     assert stops.loc["1", "routes"] == ["5490", "5493", "7937"]
     assert stops.loc["1", "intercity"] and not stops.loc["1", "routes_truncated"]
@@ -316,12 +332,15 @@ def test_atd_table_parsing(tmp_path: Path) -> None:
 
 
 def test_intercity_rules(tmp_path: Path) -> None:
-    path = _write(tmp_path / "gtfs_atd.csv", [
-        ATD_HEADER,
-        '1,A,2,"5490, 7937",autobuss,25.1,57.0',
-        '2,B,2,"K7410, E7",autobuss,25.2,57.0',
-        '3,C,1,"37",autobuss,25.3,57.0',
-    ])
+    path = _write(
+        tmp_path / "gtfs_atd.csv",
+        [
+            ATD_HEADER,
+            '1,A,2,"5490, 7937",autobuss,25.1,57.0',
+            '2,B,2,"K7410, E7",autobuss,25.2,57.0',
+            '3,C,1,"37",autobuss,25.3,57.0',
+        ],
+    )
     assert load_stops(path)["intercity"].tolist() == [True, False, False]
     assert load_stops(path, intercity=r"K?7\d{3}")["intercity"].tolist() == [True, True, False]
     # fullmatch: "7" alone matches route "E7" only as a whole, which it is not.
@@ -343,11 +362,14 @@ def test_intercity_rules(tmp_path: Path) -> None:
 
 
 def test_plain_stop_table(tmp_path: Path) -> None:
-    path = _write(tmp_path / "stops.csv", [
-        "stop_id;stop_name;routes;x;y;operator",
-        "a;Pirmā;7937,5490;500000;300000;ATD",
-        "b;Otrā;;510000;310000;ATD",
-    ])
+    path = _write(
+        tmp_path / "stops.csv",
+        [
+            "stop_id;stop_name;routes;x;y;operator",
+            "a;Pirmā;7937,5490;500000;300000;ATD",
+            "b;Otrā;;510000;310000;ATD",
+        ],
+    )
     with pytest.raises(CRSError, match="crs="):
         load_stops(path)
     stops = load_stops(path, crs="EPSG:3059")
@@ -361,12 +383,15 @@ def test_plain_stop_table(tmp_path: Path) -> None:
 
 
 def test_plain_table_with_lonlat_and_mode(tmp_path: Path) -> None:
-    path = _write(tmp_path / "stops.csv", [
-        "stop_id,name,lat,lon,mode,routes",
-        'a,Pirmā,56.95,24.10,tram,"1, 2"',
-        "b,Otrā,56.96,24.11,trolejbuss,",
-        "c,Trešā,56.97,24.12,kuģis,",
-    ])
+    path = _write(
+        tmp_path / "stops.csv",
+        [
+            "stop_id,name,lat,lon,mode,routes",
+            'a,Pirmā,56.95,24.10,tram,"1, 2"',
+            "b,Otrā,56.96,24.11,trolejbuss,",
+            "c,Trešā,56.97,24.12,kuģis,",
+        ],
+    )
     stops = load_stops(path)
     assert stops["mode"].tolist() == ["tram", "trolleybus", "kuģis"]
     assert stops["stop_name"].tolist() == ["Pirmā", "Otrā", "Trešā"]
@@ -384,17 +409,20 @@ def test_plain_table_without_routes_column(tmp_path: Path) -> None:
 
 
 def test_broken_rows_are_rejected_with_reasons(tmp_path: Path) -> None:
-    path = _write(tmp_path / "gtfs_atd.csv", [
-        ATD_HEADER,
-        '10,Labā,1,7937,autobuss,25.0000000,57.0000000',
-        '10,Dublikāts,1,7937,autobuss,25.1000000,57.1000000',
-        '11,Bez koordinātām,1,7937,autobuss,,57.0',
-        '12,Teksts,1,7937,autobuss,abc,57.0',
-        '13,Samainītas,1,7937,autobuss,57.2000000,25.2000000',
-        '14,Ārzemēs,1,7937,autobuss,13.4,52.5',
-        ',Bez id,1,7937,autobuss,25.3,57.3',
-        '15,Komats,1,7937,autobuss,"25,4","57,4"',
-    ])
+    path = _write(
+        tmp_path / "gtfs_atd.csv",
+        [
+            ATD_HEADER,
+            "10,Labā,1,7937,autobuss,25.0000000,57.0000000",
+            "10,Dublikāts,1,7937,autobuss,25.1000000,57.1000000",
+            "11,Bez koordinātām,1,7937,autobuss,,57.0",
+            "12,Teksts,1,7937,autobuss,abc,57.0",
+            "13,Samainītas,1,7937,autobuss,57.2000000,25.2000000",
+            "14,Ārzemēs,1,7937,autobuss,13.4,52.5",
+            ",Bez id,1,7937,autobuss,25.3,57.3",
+            '15,Komats,1,7937,autobuss,"25,4","57,4"',
+        ],
+    )
     stops = load_stops(path)
     assert stops["stop_id"].tolist() == ["10", "13", "15"]
     assert stops.loc[0, "stop_name"] == "Labā"
@@ -440,7 +468,11 @@ def test_empty_header_only_and_missing_column(tmp_path: Path) -> None:
 
 
 def test_cp1257_and_bom(tmp_path: Path) -> None:
-    lines = [ATD_HEADER, '1,Ķegums,1,7937,autobuss,24.7,56.74', '2,Ērgļi,1,5490,autobuss,25.64,56.9']
+    lines = [
+        ATD_HEADER,
+        "1,Ķegums,1,7937,autobuss,24.7,56.74",
+        "2,Ērgļi,1,5490,autobuss,25.64,56.9",
+    ]
     baltic = load_stops(_write(tmp_path / "baltic.csv", lines, encoding="cp1257"))
     assert baltic["stop_name"].tolist() == ["Ķegums", "Ērgļi"]
     assert "cp1257" in get_report(baltic)["notes"]["encoding"]
@@ -464,9 +496,22 @@ def test_parse_route_list() -> None:
 
 @pytest.mark.parametrize(
     ("route_type", "mode"),
-    [(0, "tram"), (2, "rail"), (3, "bus"), (11, "trolleybus"), (100, "rail"), (200, "bus"),
-     (401, "metro"), (700, "bus"), (717, "bus"), (800, "trolleybus"), (900, "tram"), (1000, "ferry"),
-     (1700, "other"), (99, "other")],
+    [
+        (0, "tram"),
+        (2, "rail"),
+        (3, "bus"),
+        (11, "trolleybus"),
+        (100, "rail"),
+        (200, "bus"),
+        (401, "metro"),
+        (700, "bus"),
+        (717, "bus"),
+        (800, "trolleybus"),
+        (900, "tram"),
+        (1000, "ferry"),
+        (1700, "other"),
+        (99, "other"),
+    ],
 )
 def test_route_type_mode(route_type: int, mode: str) -> None:
     assert route_type_mode(route_type) == mode
