@@ -58,7 +58,7 @@ PLANNING_REGION = "Vidzemes plānošanas reģions"
 # Fictional names (none is a real Latvian unit): (parish name, its village).
 _PARISHES: tuple[tuple[str, str], ...] = (
     ("Ābelītes pagasts", "Ābelīte"),
-    ("Bērzkalnes pagasts", "Bērzkalne"),
+    ("Bebrupes pagasts", "Bebrupe"),
     ("Cīrulīšu pagasts", "Cīrulīši"),
     ("Dzērvenes pagasts", "Dzērvene"),
     ("Egļuciema pagasts", "Egļuciems"),
