@@ -40,7 +40,16 @@ from .network import WalkFilter, WalkNetwork, walk_network
 from .service_areas import service_areas
 from .snapping import snap_points
 # [coverage]
-from .coverage import CoverageResult, assess, gaps, stop_rule, summary, unit_coverage, write_coverage
+from .coverage import (
+    CoverageResult,
+    assess,
+    gaps,
+    proxy_sites,
+    stop_rule,
+    summary,
+    unit_coverage,
+    write_coverage,
+)
 from .demand import population_centres, population_points
 # [planning]
 # [maps, interactive map, report]

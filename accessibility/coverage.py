@@ -17,6 +17,7 @@ from . import settings
 from ._coverage_locate import locate_points
 from ._errors import AccessibilityError, MissingColumnError
 from .demand import DEFAULT_RESOLUTION_M, population_centres, population_points
+from .distance import nearest
 from .io import write_csv, write_gpkg_layers, write_json, write_text
 from .projection import inside_latvia, to_working_crs
 
@@ -958,8 +959,6 @@ def _nearest(
     """``distance.nearest`` with positional labels; with ``fallback``, straight lines where the walk fails."""
     origins = gpd.GeoDataFrame(geometry=origins.geometry.to_numpy(), crs=settings.CRS)
     targets = gpd.GeoDataFrame(geometry=targets.geometry.to_numpy(), crs=settings.CRS)
-    from .distance import nearest
-
     options = {} if max_snap is None else {"max_snap": max_snap}
     found = nearest(origins, targets, network=network, **options)
     found = found.reindex(origins.index)

@@ -33,34 +33,12 @@ CAVEAT = (
     "municipality has a 'centre' by construction."
 )
 
-# Official file names of the datasets, used when the data-folder finder is not available.
-_FALLBACK_NAMES = {
-    "units": "Territorial_units_LV_1.2m_(2024.01.01.).shp",
-    "population": "raditaju_atlase_aprobacija.xlsx",
-    "stops": "gtfs_atd.csv",
-}
-
-
-def find(data_dir: Path, key: str) -> Path:
-    """The file of dataset ``key`` under ``data_dir`` (by its official name)."""
-    try:
-        from accessibility.datasets import find_dataset
-    except ImportError:
-        find_dataset = None
-    if find_dataset is not None:
-        return Path(find_dataset(key, data_dir))
-    hits = sorted(p for p in data_dir.rglob("*") if p.name == _FALLBACK_NAMES[key])
-    if not hits:
-        raise acc.DataNotFoundError(f"{_FALLBACK_NAMES[key]} not found under {data_dir}")
-    return hits[-1]
-
-
 def run(data_dir: Path, out: Path, *, resolution: float, distance: float, network: Any = None) -> dict[str, Any]:
     """Load the real layers, run the coverage for both proxies, write everything under ``out``."""
     started = time.perf_counter()
-    units = acc.load_units(find(data_dir, "units"))
-    population = acc.load_population(find(data_dir, "population"))
-    stops = acc.load_stops(find(data_dir, "stops"))
+    units = acc.load_units(acc.find_dataset("units", data_dir))
+    population = acc.load_population(acc.find_dataset("population", data_dir))
+    stops = acc.load_stops(acc.find_dataset("stops", data_dir))
     points = population_points(units, population, resolution=resolution)
     loaded = time.perf_counter()
 
