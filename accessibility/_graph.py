@@ -20,7 +20,7 @@ END_TOLERANCE: float = 1e-6
 def dedupe_arcs(
     u: np.ndarray, v: np.ndarray, w: np.ndarray, *extra: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Keep the shortest of arcs sharing (u, v), sorted by (u, v); return the arrays and the count dropped.
+    """Keep the shortest arc per (u, v), sorted by (u, v); return the arrays and the count dropped.
 
     scipy's COO to CSR conversion silently SUMS duplicate entries, which would turn two parallel
     40 m footpaths into one 80 m edge; every graph here is built from arcs deduplicated first.
@@ -151,7 +151,9 @@ def line_topology(lines: np.ndarray) -> LineTopology:
     vertex_index = np.repeat(starts - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(
         counts.sum()
     )
-    geometry = shapely.linestrings(coords[vertex_index], indices=np.repeat(np.arange(len(starts)), counts))
+    geometry = shapely.linestrings(
+        coords[vertex_index], indices=np.repeat(np.arange(len(starts)), counts)
+    )
     return LineTopology(
         node_xy=node_xy,
         edge_u=edge_u.astype(np.int64),

@@ -99,7 +99,9 @@ def within(
         (see :func:`nearest`).
     """
     if not np.isfinite(distance) or distance < 0:
-        raise ValueError(f"distance must be a finite non-negative number of metres, not {distance!r}")
+        raise ValueError(
+            f"distance must be a finite non-negative number of metres, not {distance!r}"
+        )
     result = nearest(origins, targets, network=network, max_distance=distance, max_snap=max_snap)
     result.insert(0, "within", (result["distance"] <= distance).to_numpy())
     return result
@@ -303,6 +305,9 @@ def _nearest_network(
         distance[rows] = 0.0
         reason[rows] = ""
     snap_distance = np.where(origin.valid, o_snap.distance, np.nan)
+    beyond = int((target.valid & ~t_snap.ok).sum())
+    if beyond:
+        target.notes["beyond_max_snap"] = beyond
     return found, distance, reason, snap_distance
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -23,6 +23,9 @@ from ._errors import InputFileError, NetworkError
 from ._graph import components, csr_from_sorted_arcs, dedupe_arcs, line_topology
 from .io import atomic_path
 from .projection import to_working_crs
+
+if TYPE_CHECKING:
+    from .snapping import SegmentIndex
 
 #: Edges whose node pair and length (to 1 cm) repeat an earlier edge are dropped as duplicates.
 DUPLICATE_LENGTH_TOLERANCE: float = 0.01
@@ -115,7 +118,8 @@ def walk_network(
         * a path to an OpenStreetMap file (``.osm``, ``.osm.pbf``), filtered by ``walk_filter``;
         * a path to a saved network (``.npz``, see :meth:`WalkNetwork.save`) or to a line layer
           geopandas can read (GeoPackage, Shapefile, GeoParquet);
-        * an OSMnx / networkx MultiDiGraph (e.g. ``osmnx.graph_from_place(..., network_type="walk")``);
+        * an OSMnx / networkx MultiDiGraph, e.g. from
+          ``osmnx.graph_from_place(..., network_type="walk")``;
         * a place name (str that is not an existing file) or a shapely Polygon in longitude/
           latitude: downloaded with OSMnx (online only).
     crs
@@ -142,7 +146,9 @@ def walk_network(
         network = _from_graph(source, source_info={"kind": "networkx"})
     elif isinstance(source, shapely.Polygon | shapely.MultiPolygon):
         return _from_osmnx_area(
-            gpd.GeoSeries([source], crs=crs or settings.LONLAT_CRS), crs=None, largest_only=largest_only
+            gpd.GeoSeries([source], crs=crs or settings.LONLAT_CRS),
+            crs=None,
+            largest_only=largest_only,
         )
     elif isinstance(source, (str, PathLike)):
         path = Path(source)
@@ -157,7 +163,11 @@ def walk_network(
             except Exception as exc:  # pyogrio raises several types for unreadable files
                 raise InputFileError(path, f"cannot read a line layer: {exc}") from exc
             network = _from_lines(lines, crs=crs, source_info={"kind": "lines", "path": str(path)})
-        elif isinstance(source, str) and not any(sep in source for sep in "/\\") and "." not in name[-5:]:
+        elif (
+            isinstance(source, str)
+            and not any(sep in source for sep in "/\\")
+            and "." not in name[-5:]
+        ):
             network = _from_place(source)
         else:
             raise InputFileError(path, "file not found")
@@ -232,7 +242,9 @@ class WalkNetwork:
             edge_geometry = np.asarray(shapely.linestrings(pairs), dtype=object)
         geometry = np.asarray(edge_geometry, dtype=object)
         oneway = (
-            np.zeros(len(u), dtype=bool) if edge_oneway is None else np.asarray(edge_oneway, dtype=bool)
+            np.zeros(len(u), dtype=bool)
+            if edge_oneway is None
+            else np.asarray(edge_oneway, dtype=bool)
         )
         return _assemble(
             node_xy, u, v, geometry, oneway, dict(source or {"kind": "arrays"}), {}, node_id
@@ -257,17 +269,22 @@ class WalkNetwork:
 
     def nodes(self) -> gpd.GeoDataFrame:
         """The nodes as a point layer (columns ``node``, ``component``, ``osm_id`` when known)."""
-        frame = pd.DataFrame({"node": np.arange(self.n_nodes), "component": self.component_labels()})
+        frame = pd.DataFrame(
+            {"node": np.arange(self.n_nodes), "component": self.component_labels()}
+        )
         if self.node_id is not None:
             frame["osm_id"] = self.node_id
-        return gpd.GeoDataFrame(
-            frame, geometry=shapely.points(self.node_xy), crs=settings.CRS
-        )
+        return gpd.GeoDataFrame(frame, geometry=shapely.points(self.node_xy), crs=settings.CRS)
 
     def edges(self) -> gpd.GeoDataFrame:
         """The edges as a line layer (columns ``u``, ``v``, ``length``, ``oneway``)."""
         return gpd.GeoDataFrame(
-            {"u": self.edge_u, "v": self.edge_v, "length": self.edge_length, "oneway": self.edge_oneway},
+            {
+                "u": self.edge_u,
+                "v": self.edge_v,
+                "length": self.edge_length,
+                "oneway": self.edge_oneway,
+            },
             geometry=list(self.edge_geometry) if self.n_edges else [],
             crs=settings.CRS,
         )
@@ -289,7 +306,7 @@ class WalkNetwork:
             self._cache["tree"] = shapely.STRtree(self.edge_geometry)
         return self._cache["tree"]
 
-    def snap_index(self):  # -> snapping.SegmentIndex
+    def snap_index(self) -> SegmentIndex:
         """KD-tree of points sampled along the edges, for snapping (built once, on first use)."""
         if "snap_index" not in self._cache:
             from .snapping import segment_index
@@ -348,7 +365,7 @@ class WalkNetwork:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | PathLike[str]) -> Path:
-        """Write the network to one ``.npz`` file atomically (no pickles; reload with :meth:`load`)."""
+        """Write the network to one ``.npz`` file atomically (no pickles; see :meth:`load`)."""
         target = Path(path)
         if target.suffix != ".npz":
             raise ValueError(f"{target}: a walking network is saved as .npz")
@@ -360,7 +377,9 @@ class WalkNetwork:
             "edge_oneway": self.edge_oneway,
             "geom_coords": coords,
             "geom_offsets": offsets[0] if offsets else np.zeros(1, dtype=np.int64),
-            "meta": np.array(json.dumps({"source": self.source, "report": self.report, "format": 1})),
+            "meta": np.array(
+                json.dumps({"source": self.source, "report": self.report, "format": 1})
+            ),
         }
         if geom_type != shapely.GeometryType.LINESTRING and self.n_edges:
             raise NetworkError("edge geometries must all be LineStrings")
@@ -411,7 +430,7 @@ def _assemble(
     report: dict[str, Any],
     node_id: np.ndarray | None,
 ) -> WalkNetwork:
-    """Drop self-loops and duplicate edges, count parallel edges and components, stamp the source."""
+    """Drop self-loops and duplicate edges, count parallel edges and components, stamp source."""
     report = dict(report)
     loops = u == v
     report["self_loops_dropped"] = report.get("self_loops_dropped", 0) + int(loops.sum())
@@ -424,9 +443,15 @@ def _assemble(
     rounded = np.round(length / DUPLICATE_LENGTH_TOLERANCE).astype(np.int64)
     key = pd.DataFrame({"a": low, "b": high, "len": rounded, "oneway": oneway})
     duplicate = key.duplicated().to_numpy()
-    report["duplicate_edges_dropped"] = report.get("duplicate_edges_dropped", 0) + int(duplicate.sum())
+    report["duplicate_edges_dropped"] = report.get("duplicate_edges_dropped", 0) + int(
+        duplicate.sum()
+    )
     u, v, geometry, oneway, length = (
-        u[~duplicate], v[~duplicate], geometry[~duplicate], oneway[~duplicate], length[~duplicate]
+        u[~duplicate],
+        v[~duplicate],
+        geometry[~duplicate],
+        oneway[~duplicate],
+        length[~duplicate],
     )
     # Parallel edges of different length stay as edges (points along them snap correctly);
     # routing between their end nodes uses the shortest (see WalkNetwork.graph).
@@ -459,7 +484,9 @@ def _assemble(
     source.setdefault("crs", settings.CRS)
     source.setdefault("built", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     if network.n_edges == 0:
-        raise NetworkError(f"the walking network from {source.get('path', source.get('kind'))} has no edges")
+        raise NetworkError(
+            f"the walking network from {source.get('path', source.get('kind'))} has no edges"
+        )
     return network
 
 
@@ -518,16 +545,28 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     new_part = np.ones(len(way_of), dtype=bool)
     new_part[1:] = (way_of[1:] != way_of[:-1]) | ~valid[:-1]
     part = np.cumsum(new_part) - 1
-    part, lon, lat, way_of, refs = part[valid], lon[valid], lat[valid], way_of[valid], ways.refs[valid]
+    part, lon, lat, way_of, refs = (
+        part[valid],
+        lon[valid],
+        lat[valid],
+        way_of[valid],
+        ways.refs[valid],
+    )
     _, part = np.unique(part, return_inverse=True)
     counts = np.bincount(part)
     keep_vertex = counts[part] >= 2
     report["way_parts_too_short"] = int((counts < 2).sum())
     part, lon, lat, way_of, refs = (
-        part[keep_vertex], lon[keep_vertex], lat[keep_vertex], way_of[keep_vertex], refs[keep_vertex]
+        part[keep_vertex],
+        lon[keep_vertex],
+        lat[keep_vertex],
+        way_of[keep_vertex],
+        refs[keep_vertex],
     )
     _, part = np.unique(part, return_inverse=True)
-    x, y = Transformer.from_crs(settings.LONLAT_CRS, settings.CRS, always_xy=True).transform(lon, lat)
+    x, y = Transformer.from_crs(settings.LONLAT_CRS, settings.CRS, always_xy=True).transform(
+        lon, lat
+    )
     lines = np.asarray(shapely.linestrings(np.stack([x, y], axis=1), indices=part), dtype=object)
     part_way = np.zeros(len(lines), dtype=np.int64)
     part_way[part] = way_of
@@ -549,7 +588,9 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
         {
             "kind": "osm",
             "path": str(path),
-            "filter": walk_filter.describe() if isinstance(walk_filter, WalkFilter) else repr(walk_filter),
+            "filter": walk_filter.describe()
+            if isinstance(walk_filter, WalkFilter)
+            else repr(walk_filter),
         },
         report,
         node_id,
@@ -587,7 +628,9 @@ def _from_graph(graph: nx.Graph, *, source_info: dict[str, Any]) -> WalkNetwork:
     if not node_ids:
         raise NetworkError("the graph has no nodes")
     try:
-        xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=np.float64)
+        xy = np.array(
+            [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids], dtype=np.float64
+        )
     except KeyError as exc:
         raise NetworkError(f"graph node without coordinate {exc}") from exc
     position = {n: i for i, n in enumerate(node_ids)}
@@ -606,7 +649,9 @@ def _from_graph(graph: nx.Graph, *, source_info: dict[str, Any]) -> WalkNetwork:
     u = np.array([r[0] for r in rows], dtype=np.int64)
     v = np.array([r[1] for r in rows], dtype=np.int64)
     straight = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
-    geoms = np.array([g if g is not None else s for (_, _, g), s in zip(rows, straight)], dtype=object)
+    geoms = np.array(
+        [g if g is not None else s for (_, _, g), s in zip(rows, straight)], dtype=object
+    )
     frame = gpd.GeoDataFrame(geometry=list(geoms), crs=crs)
     frame = to_working_crs(frame)
     node_frame = to_working_crs(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=crs))
@@ -637,7 +682,9 @@ def _from_place(place: str) -> WalkNetwork:
     return _from_graph(graph, source_info={"kind": "osmnx", "place": place, "filter": "osmnx walk"})
 
 
-def _from_osmnx_area(area: gpd.GeoSeries | gpd.GeoDataFrame, *, crs: Any, largest_only: bool) -> WalkNetwork:
+def _from_osmnx_area(
+    area: gpd.GeoSeries | gpd.GeoDataFrame, *, crs: Any, largest_only: bool
+) -> WalkNetwork:
     """Download the OSMnx walking network inside a polygon (online)."""
     import osmnx as ox
 

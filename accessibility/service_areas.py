@@ -1,4 +1,4 @@
-"""Service areas: the streets from which a facility is reached within a walking distance, as polygons."""
+"""Service areas: the streets from which a facility is reached within a walk, as polygons."""
 
 from __future__ import annotations
 
@@ -115,7 +115,9 @@ def service_areas(
                 budget = level - snapped.distance[row]
                 group = len(records)
                 if budget < 0:
-                    records.append(_record(labels[row], level, 0.0, "facility beyond distance of network"))
+                    records.append(
+                        _record(labels[row], level, 0.0, "facility beyond distance of network")
+                    )
                     continue
                 r_a = budget - d_row[piece_a[pieces]]
                 r_b = budget - d_row[piece_b[pieces]]
@@ -126,12 +128,16 @@ def service_areas(
                 from_a_hi = np.where(two_way[pieces], np.minimum(hi, lo + r_a), -np.inf)
                 has_b = r_b >= 0
                 has_a = (r_a >= 0) & two_way[pieces]
-                full = (has_a & has_b & (from_a_hi >= from_b_lo)) | (has_b & (from_b_lo <= lo)) | (
-                    has_a & (from_a_hi >= hi)
+                full = (
+                    (has_a & has_b & (from_a_hi >= from_b_lo))
+                    | (has_b & (from_b_lo <= lo))
+                    | (has_a & (from_a_hi >= hi))
                 )
                 part_a = has_a & ~full
                 part_b = has_b & ~full
-                seg_edge = np.concatenate([piece_edge[pieces][full | part_a], piece_edge[pieces][part_b]])
+                seg_edge = np.concatenate(
+                    [piece_edge[pieces][full | part_a], piece_edge[pieces][part_b]]
+                )
                 seg_lo = np.concatenate([lo[full | part_a], from_b_lo[part_b]])
                 seg_hi = np.concatenate([np.where(full, hi, from_a_hi)[full | part_a], hi[part_b]])
                 keep = seg_hi - seg_lo > 1e-9
@@ -147,18 +153,27 @@ def service_areas(
             records.append(_record(labels[row], level, 0.0, reason))
 
     geometry = _polygons(network, parts, len(records), points.xy, snapped, buffer)
-    frame = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry=list(geometry), crs=settings.CRS)
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame.from_records(records), geometry=list(geometry), crs=settings.CRS
+    )
     return _ordered(frame, labels)
 
 
 def _record(label: object, level: float, length: float, reason: str) -> dict[str, object]:
-    return {"facility": label, "distance": float(level), "reached_length_m": length, "reason": reason}
+    return {
+        "facility": label,
+        "distance": float(level),
+        "reached_length_m": length,
+        "reason": reason,
+    }
 
 
 def _ordered(frame: gpd.GeoDataFrame, labels: np.ndarray) -> gpd.GeoDataFrame:
     """Rows in facility order (as given), then by distance."""
     order = {label: i for i, label in enumerate(labels)}
-    key = frame["facility"].map(lambda v: order.get(v, -1)).to_numpy() if len(frame) else np.zeros(0)
+    key = (
+        frame["facility"].map(lambda v: order.get(v, -1)).to_numpy() if len(frame) else np.zeros(0)
+    )
     sort = np.lexsort((frame["distance"].to_numpy(), key))
     return frame.iloc[sort].reset_index(drop=True)
 

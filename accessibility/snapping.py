@@ -162,7 +162,7 @@ def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP
     exact = (sample_dist[:, -1] > best_dist + index.half_piece) | (k == len(index.sample_segment))
     # Nothing within max_snap when even the nearest sample is that far plus half a spacing.
     hopeless = sample_dist[:, 0] > limit + index.half_piece
-    found = (exact & (best_dist <= limit))
+    found = exact & (best_dist <= limit)
     rows_found = finite[found]
     ok[rows_found] = True
     edge[rows_found] = index.edge[best_segment[found]]
@@ -182,7 +182,9 @@ def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP
         ok[rows_hit] = True
         edge[rows_hit] = nearest_edge
         distance[rows_hit] = hit_distance
-        position[rows_hit] = shapely.line_locate_point(network.edge_geometry[nearest_edge], geoms[hit])
+        position[rows_hit] = shapely.line_locate_point(
+            network.edge_geometry[nearest_edge], geoms[hit]
+        )
     return Snapped(ok, edge, position, distance)
 
 

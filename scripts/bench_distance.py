@@ -1,4 +1,4 @@
-"""Benchmark nearest() against a raw scipy Dijkstra pass, networkx and pandana on one synthetic network."""
+"""Benchmark nearest() against a raw scipy Dijkstra pass, networkx and pandana on one network."""
 
 from __future__ import annotations
 
@@ -22,12 +22,17 @@ from accessibility.distance import nearest
 from accessibility.network import WalkNetwork
 
 
-def synthetic_network(n_nodes: int, seed: int = 0, spacing: float = 80.0, deleted: float = 0.12) -> WalkNetwork:
+def synthetic_network(
+    n_nodes: int, seed: int = 0, spacing: float = 80.0, deleted: float = 0.12
+) -> WalkNetwork:
     """A perturbed square grid of about ``n_nodes`` nodes with a share of its edges deleted."""
     rng = np.random.default_rng(seed)
     side = int(round(np.sqrt(n_nodes)))
     ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    xy = np.stack([ii.ravel(), jj.ravel()], axis=1) * spacing + rng.uniform(-0.3, 0.3, (side * side, 2)) * spacing
+    xy = (
+        np.stack([ii.ravel(), jj.ravel()], axis=1) * spacing
+        + rng.uniform(-0.3, 0.3, (side * side, 2)) * spacing
+    )
     xy += (400_000.0, 250_000.0)  # inside Latvia in EPSG:3059
     node = (ii * side + jj).ravel()
     right = node[(ii < side - 1).ravel()]
@@ -68,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         args.nodes, args.origins, args.targets = 2_000, 300, 40
 
     rows: list[tuple[str, float]] = []
-    print(f"synthetic grid of ~{args.nodes:,} nodes, {args.origins:,} origins, {args.targets:,} targets")
+    print(
+        f"synthetic grid of ~{args.nodes:,} nodes, "
+        f"{args.origins:,} origins, {args.targets:,} targets"
+    )
     net = timed("build WalkNetwork (from_arrays)", lambda: synthetic_network(args.nodes), rows)
     print(f"  {net!r}")
     origins = random_points(net, args.origins, 1)
@@ -87,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     tracemalloc.start()
-    result = timed("nearest() (network, snapped to edges)", lambda: nearest(origins, targets, net), rows)
+    result = timed(
+        "nearest() (network, snapped to edges)", lambda: nearest(origins, targets, net), rows
+    )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"  peak traced memory of nearest(): {peak / 2**20:,.0f} MiB")
@@ -96,9 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  origins with a finite distance: {ok:.1%}; median {result['distance'].median():.0f} m")
 
     if not args.no_networkx:
+
         def nx_build() -> nx.Graph:
             g = nx.Graph()
-            g.add_weighted_edges_from(zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist()))
+            g.add_weighted_edges_from(
+                zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length.tolist())
+            )
             return g
 
         g = timed("networkx: build Graph", nx_build, rows)
@@ -107,8 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             lambda: nx.multi_source_dijkstra_path_length(g, set(target_nodes.tolist())),
             rows,
         )
-        check = np.array([lengths.get(i, np.inf) for i in range(0, net.n_nodes, max(1, net.n_nodes // 1000))])
-        np.testing.assert_allclose(check, kernel[:: max(1, net.n_nodes // 1000)][: len(check)], rtol=1e-9)
+        check = np.array(
+            [lengths.get(i, np.inf) for i in range(0, net.n_nodes, max(1, net.n_nodes // 1000))]
+        )
+        np.testing.assert_allclose(
+            check, kernel[:: max(1, net.n_nodes // 1000)][: len(check)], rtol=1e-9
+        )
         del g, lengths
 
     pandana_total = None
@@ -119,11 +136,20 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             print("  pandana is not installed: skipped (pip install pandana to compare)")
         else:
+
             def pandana_run() -> Any:
                 nodes = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
-                edges = pd.DataFrame({"from": net.edge_u, "to": net.edge_v, "length": net.edge_length})
-                pn = pandana.Network(nodes["x"], nodes["y"], edges["from"], edges["to"], edges[["length"]],
-                                     twoway=True)
+                edges = pd.DataFrame(
+                    {"from": net.edge_u, "to": net.edge_v, "length": net.edge_length}
+                )
+                pn = pandana.Network(
+                    nodes["x"],
+                    nodes["y"],
+                    edges["from"],
+                    edges["to"],
+                    edges[["length"]],
+                    twoway=True,
+                )
                 t = shapely.get_coordinates(targets.values)
                 pn.set_pois("targets", 1e7, 1, pd.Series(t[:, 0]), pd.Series(t[:, 1]))
                 found = pn.nearest_pois(1e7, "targets", num_pois=1)
@@ -142,14 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'step':<48} {'time':>9} {'ratio':>8}")
     for label, elapsed in rows:
         print(f"  {label:<48} {elapsed:9.3f} {elapsed / ours:8.2f}")
-    print(f"\n  nearest() warm / raw kernel: {ours / floor:.2f}x   (cold: "
-          f"{times['nearest() (network, snapped to edges)'] / floor:.2f}x)")
+    print(
+        f"\n  nearest() warm / raw kernel: {ours / floor:.2f}x   (cold: "
+        f"{times['nearest() (network, snapped to edges)'] / floor:.2f}x)"
+    )
     if "networkx: multi_source_dijkstra_path_length" in times:
         nx_total = times["networkx: multi_source_dijkstra_path_length"]
         print(f"  networkx search alone / nearest(): {nx_total / ours:.1f}x slower")
     if pandana_total is not None:
         print(f"  pandana (build + query) / nearest(): {pandana_total / ours:.1f}x slower")
-    print(f"  process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    print(
+        f"  process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
     return 0
 
 

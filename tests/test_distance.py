@@ -14,7 +14,7 @@ from accessibility.network import WalkNetwork, walk_network
 
 @pytest.fixture
 def streets() -> WalkNetwork:
-    """An L-shaped street (0,0)-(100,0)-(100,100) and a bridge (0,50)-(200,50) crossing it unconnected."""
+    """An L-shaped street (0,0)-(100,0)-(100,100) and a bridge (0,50)-(200,50) over it."""
     lines = gpd.GeoSeries(
         [
             shapely.LineString([(0, 0), (100, 0), (100, 100)]),
@@ -26,7 +26,9 @@ def streets() -> WalkNetwork:
 
 
 def points(coords, index=None) -> gpd.GeoSeries:
-    return gpd.GeoSeries(shapely.points(np.asarray(coords, dtype=float)), crs="EPSG:3059", index=index)
+    return gpd.GeoSeries(
+        shapely.points(np.asarray(coords, dtype=float)), crs="EPSG:3059", index=index
+    )
 
 
 def test_hand_example_distances(streets: WalkNetwork) -> None:
@@ -103,10 +105,14 @@ def test_max_distance_and_within(streets: WalkNetwork) -> None:
 def test_no_targets_and_missing_geometry(streets: WalkNetwork) -> None:
     origins = gpd.GeoSeries([shapely.Point(20, 0), None], crs="EPSG:3059")
     empty = points(np.zeros((0, 2)))
-    assert nearest(origins, empty, streets)["reason"].tolist() == ["no targets", "origin missing geometry"]
+    assert nearest(origins, empty, streets)["reason"].tolist() == [
+        "no targets",
+        "origin missing geometry",
+    ]
     far_targets = points([[5000, 5000]])
     result = nearest(origins, far_targets, streets)
     assert result["reason"].tolist() == ["no target within max_snap", "origin missing geometry"]
+    assert result.attrs["notes"]["targets_beyond_max_snap"] == 1
     assert distance_matrix(origins, far_targets, 1e6, streets).nnz == 0
 
 

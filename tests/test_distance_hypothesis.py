@@ -18,7 +18,7 @@ MAX_SNAP = 60.0
 
 
 def random_lines(rng: np.random.Generator) -> list[shapely.LineString]:
-    """A planar-ish street net (thinned Delaunay edges), plus a few unconnected bridges and an island."""
+    """A planar-ish street net (thinned Delaunay edges), a few bridges and an island."""
     n = int(rng.integers(6, 40))
     pts = rng.uniform(0, 1000, size=(n, 2))
     tri = Delaunay(pts)
@@ -55,7 +55,9 @@ def random_points(rng: np.random.Generator, net, k: int) -> np.ndarray:
             out.append(net.node_xy[rng.integers(0, net.n_nodes)])
         elif kind == 1:
             geom = net.edge_geometry[rng.integers(0, net.n_edges)]
-            out.append(np.array(shapely.line_interpolate_point(geom, 0.5, normalized=True).coords[0]))
+            out.append(
+                np.array(shapely.line_interpolate_point(geom, 0.5, normalized=True).coords[0])
+            )
         elif kind == 2:
             out.append(rng.uniform(-200, 1200, 2))
         elif kind == 3:
@@ -125,7 +127,9 @@ def test_nearest_and_matrix_match_networkx(seed: int) -> None:
     expected = independent(net, origins, targets)
 
     o_layer = gpd.GeoSeries(shapely.points(origins), crs="EPSG:3059")
-    t_layer = gpd.GeoSeries(shapely.points(targets), crs="EPSG:3059", index=[f"t{j}" for j in range(len(targets))])
+    t_layer = gpd.GeoSeries(
+        shapely.points(targets), crs="EPSG:3059", index=[f"t{j}" for j in range(len(targets))]
+    )
     result = nearest(o_layer, t_layer, net, max_snap=MAX_SNAP)
     best = expected.min(axis=1)
     np.testing.assert_allclose(result["distance"].to_numpy(), best, rtol=1e-9, atol=1e-6)

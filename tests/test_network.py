@@ -117,7 +117,9 @@ def test_save_load_round_trip_gives_identical_results(tmp_path: Path) -> None:
 
 
 def test_non_line_features_are_an_error_naming_the_row() -> None:
-    mixed = gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)]), shapely.Point(3, 3)], crs="EPSG:3059")
+    mixed = gpd.GeoSeries(
+        [shapely.LineString([(0, 0), (1, 1)]), shapely.Point(3, 3)], crs="EPSG:3059"
+    )
     with pytest.raises(InputFileError, match="row 1"):
         walk_network(mixed)
 
@@ -151,7 +153,8 @@ OSM_XML = """<?xml version='1.0' encoding='UTF-8'?>
   <way id="11" version="1"><nd ref="2"/><nd ref="4"/><tag k="highway" v="footway"/></way>
   <way id="12" version="1"><nd ref="5"/><nd ref="6"/>
     <tag k="highway" v="footway"/><tag k="bridge" v="yes"/><tag k="layer" v="1"/></way>
-  <way id="13" version="1"><nd ref="4"/><nd ref="7"/><nd ref="3"/><tag k="highway" v="motorway"/></way>
+  <way id="13" version="1"><nd ref="4"/><nd ref="7"/><nd ref="3"/>
+    <tag k="highway" v="motorway"/></way>
   <way id="14" version="1"><nd ref="4"/><nd ref="8"/><nd ref="1"/>
     <tag k="highway" v="service"/><tag k="foot" v="no"/></way>
 </osm>
@@ -186,7 +189,8 @@ def test_osmnx_graph_gives_the_same_network(tmp_path: Path) -> None:
     path = tmp_path / "walk.osm"
     # Keep only walkable ways in the file: graph_from_xml does not filter.
     walkable = OSM_XML.split("  <way")[0] + "".join(
-        "  <way" + block for block in OSM_XML.split("  <way")[1:]
+        "  <way" + block
+        for block in OSM_XML.split("  <way")[1:]
         if "motorway" not in block and 'k="foot" v="no"' not in block
     )
     if not walkable.rstrip().endswith("</osm>"):
@@ -197,7 +201,9 @@ def test_osmnx_graph_gives_the_same_network(tmp_path: Path) -> None:
     from_file = walk_network(path)
     assert from_graph.source["kind"] == "networkx"
     assert from_graph.n_edges == from_file.n_edges == 4
-    pts = _lonlat_points([[24.1000, 56.95], [24.1100, 56.9501], [24.1050, 56.9539], [24.1075, 56.9500]])
+    pts = _lonlat_points(
+        [[24.1000, 56.95], [24.1100, 56.9501], [24.1050, 56.9539], [24.1075, 56.9500]]
+    )
     m1 = distance_matrix(pts, pts, 5000, from_graph).toarray()
     m2 = distance_matrix(pts, pts, 5000, from_file).toarray()
     np.testing.assert_allclose(m1, m2, rtol=1e-9)

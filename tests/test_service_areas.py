@@ -27,7 +27,9 @@ def streets():
 
 
 def test_reached_length_by_hand(streets) -> None:
-    facility = gpd.GeoSeries([shapely.Point(50, 10), shapely.Point(5000, 0)], crs="EPSG:3059", index=["A", "B"])
+    facility = gpd.GeoSeries(
+        [shapely.Point(50, 10), shapely.Point(5000, 0)], crs="EPSG:3059", index=["A", "B"]
+    )
     areas = service_areas(facility, [30, 100, 400], streets, buffer=1.0)
     assert areas["facility"].tolist() == ["A", "A", "A", "B", "B", "B"]
     assert areas["distance"].tolist() == [30, 100, 400] * 2
@@ -51,7 +53,11 @@ def test_area_agrees_with_nearest_on_random_network() -> None:
     from scipy.spatial import Delaunay
 
     tri = Delaunay(pts)
-    pairs = {tuple(sorted((int(s[a]), int(s[b])))) for s in tri.simplices for a, b in ((0, 1), (1, 2), (0, 2))}
+    pairs = {
+        tuple(sorted((int(s[a]), int(s[b]))))
+        for s in tri.simplices
+        for a, b in ((0, 1), (1, 2), (0, 2))
+    }
     lines = [
         shapely.LineString([pts[a], (pts[a] + pts[b]) / 2 + rng.normal(0, 15, 2), pts[b]])
         for a, b in sorted(pairs)
@@ -62,7 +68,9 @@ def test_area_agrees_with_nearest_on_random_network() -> None:
     areas = service_areas(facility, [300, 650], net, buffer=0.01)
     # Probe points lying on the streets: inside the area exactly when walked within the distance.
     edges = rng.integers(0, net.n_edges, 600)
-    probes = shapely.line_interpolate_point(net.edge_geometry[edges], rng.random(600), normalized=True)
+    probes = shapely.line_interpolate_point(
+        net.edge_geometry[edges], rng.random(600), normalized=True
+    )
     walked = nearest(gpd.GeoSeries(probes, crs="EPSG:3059"), facility, net)["distance"].to_numpy()
     for level, area in zip(areas["distance"], areas.geometry):
         inside = shapely.contains(area, probes) | shapely.touches(area, probes)
@@ -73,7 +81,11 @@ def test_area_agrees_with_nearest_on_random_network() -> None:
 
 def test_substrings_follow_curves() -> None:
     line = shapely.LineString([(0, 0), (10, 0), (10, 10)])
-    out = substrings(np.array([line, line, line], dtype=object), np.array([5.0, 0.0, 12.0]), np.array([15.0, 20.0, 13.0]))
+    out = substrings(
+        np.array([line, line, line], dtype=object),
+        np.array([5.0, 0.0, 12.0]),
+        np.array([15.0, 20.0, 13.0]),
+    )
     assert out[0].equals(shapely.LineString([(5, 0), (10, 0), (10, 5)]))
     assert out[1].equals(line)
     assert out[2].equals(shapely.LineString([(10, 2), (10, 3)]))

@@ -47,7 +47,9 @@ def test_snap_matches_brute_force(monkeypatch, samples: int) -> None:
     assert (result.distance[~ok] == np.inf).all()
     # Where two edges are equally near (at a shared node) either may be chosen; the point on
     # the network must be the same.
-    here = shapely.line_interpolate_point(network.edge_geometry[result.edge[ok]], result.position[ok])
+    here = shapely.line_interpolate_point(
+        network.edge_geometry[result.edge[ok]], result.position[ok]
+    )
     there = shapely.line_interpolate_point(network.edge_geometry[edge[ok]], pos[ok])
     assert shapely.distance(here, there).max() < 1e-6
     assert (result.edge[ok] == edge[ok]).mean() > 0.9
@@ -55,8 +57,12 @@ def test_snap_matches_brute_force(monkeypatch, samples: int) -> None:
 
 def test_nearest_edge_not_nearest_node() -> None:
     # A long street: the point is 5 m from its middle but 500 m from either end node.
-    network = walk_network(gpd.GeoSeries([shapely.LineString([(0, 0), (1000, 0)])], crs="EPSG:3059"))
-    out = snap_points(network, gpd.GeoSeries([shapely.Point(500, 5), shapely.Point(500, 700)], crs="EPSG:3059"))
+    network = walk_network(
+        gpd.GeoSeries([shapely.LineString([(0, 0), (1000, 0)])], crs="EPSG:3059")
+    )
+    out = snap_points(
+        network, gpd.GeoSeries([shapely.Point(500, 5), shapely.Point(500, 700)], crs="EPSG:3059")
+    )
     assert out["snap_distance"].iloc[0] == pytest.approx(5.0)
     assert out["position"].iloc[0] == pytest.approx(500.0)
     assert out.geometry.iloc[0].equals(shapely.Point(500, 0))
@@ -66,7 +72,9 @@ def test_nearest_edge_not_nearest_node() -> None:
 
 
 def test_snap_in_lonlat_input() -> None:
-    network = walk_network(gpd.GeoSeries([shapely.LineString([(24.10, 56.95), (24.12, 56.95)])], crs="EPSG:4326"))
+    network = walk_network(
+        gpd.GeoSeries([shapely.LineString([(24.10, 56.95), (24.12, 56.95)])], crs="EPSG:4326")
+    )
     out = snap_points(network, gpd.GeoSeries([shapely.Point(24.11, 56.9501)], crs="EPSG:4326"))
     # 0.0001 degree of latitude is about 11 m; never 0.0001 "metres".
     assert out["snap_distance"].iloc[0] == pytest.approx(11.1, abs=0.3)
