@@ -163,6 +163,8 @@ def read_osm(
     node_filter: TagFilter = False,
     way_filter: TagFilter = None,
     relation_filter: TagFilter = False,
+    node_keys: Iterable[str] | None = None,
+    way_keys: Iterable[str] | None = None,
 ) -> OsmData:
     """Read nodes and ways from an OpenStreetMap ``.osm`` (XML) or ``.osm.pbf`` file.
 
@@ -184,6 +186,11 @@ def read_osm(
         For a walking network pass e.g. ``{"highway": True}`` and refine the values after.
     relation_filter
         Which relations to list (ids and tags only). Default ``False``: none.
+    node_keys, way_keys
+        With a callable filter: only objects having at least one of these tag keys are handed
+        to it, the others being dropped in C++. A callable that needs a ``highway`` tag, for
+        instance, should pass ``way_keys=("highway",)`` so that the millions of buildings of a
+        country extract never become Python objects. (A mapping filter does this by itself.)
 
     Returns
     -------
@@ -230,13 +237,13 @@ def read_osm(
         # The location handler sits before every filter, so it sees all nodes.
         processor.with_locations()
     processor.with_filter(osmium.filter.EntityFilter(kept))
-    for wanted, spec, entity in (
-        (want_nodes, node_filter, osmium.osm.NODE),
-        (want_ways, way_filter, osmium.osm.WAY),
-        (want_relations, relation_filter, osmium.osm.RELATION),
+    for wanted, spec, keys, entity in (
+        (want_nodes, node_filter, node_keys, osmium.osm.NODE),
+        (want_ways, way_filter, way_keys, osmium.osm.WAY),
+        (want_relations, relation_filter, None, osmium.osm.RELATION),
     ):
         if wanted:
-            processor.with_filter(_native_filter(spec, entity))
+            processor.with_filter(_native_filter(spec, entity, keys))
 
     node_ids: list[int] = []
     node_x: list[int] = []
@@ -311,12 +318,19 @@ def read_osm(
     )
 
 
-def _native_filter(spec: TagFilter, entity: osmium.osm.osm_entity_bits) -> osmium.BaseFilter:
+def _native_filter(
+    spec: TagFilter, entity: osmium.osm.osm_entity_bits, keys: Iterable[str] | None
+) -> osmium.BaseFilter:
     """An osmium (C++) filter dropping what ``spec`` surely rejects before Python sees it."""
     if isinstance(spec, Mapping):
         if not spec:
             raise ValueError("an OSM tag filter mapping needs at least one key")
-        native = osmium.filter.KeyFilter(*spec.keys())
+        keys = spec.keys()
+    if keys is not None:
+        keys = [str(k) for k in keys]
+        if not keys:
+            raise ValueError("node_keys / way_keys need at least one key")
+        native = osmium.filter.KeyFilter(*keys)
     else:
         native = osmium.filter.EmptyTagFilter()
     native.enable_for(entity)

@@ -667,7 +667,7 @@ def _single_feed_mode(feed: Path, report: LoadReport) -> str:
 
 
 def _read_columns(label: str, data: bytes, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read only ``columns`` of a (possibly large) GTFS file; BOM and spaces after commas are fine."""
+    """Read only ``columns`` of a (large) GTFS file; a BOM and spaces after commas are fine."""
     text, _ = decode_bytes(data, source=label)
     if not text.strip():
         raise InputFileError(label, "file is empty")

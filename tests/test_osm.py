@@ -222,3 +222,18 @@ def test_relations_listed_with_tags_only(tmp_path: Path) -> None:
     assert sorted(data.nodes.tags) == [3, 5]
     assert len(data.ways) == 0
     assert len(read_osm(path).relations) == 0
+
+
+def test_callable_filter_sees_only_objects_with_the_prefilter_keys(osm_file: Path) -> None:
+    seen: list[dict[str, str]] = []
+
+    def walkable(tags: dict[str, str]) -> bool:
+        seen.append(tags)
+        return tags.get("highway") != "motorway"
+
+    data = read_osm(osm_file, way_filter=walkable, way_keys=("highway",))
+    assert data.ways.ids.tolist() == [10, 14]
+    # The library building (way 12) and the untagged way never reached Python.
+    assert all("highway" in tags for tags in seen) and len(seen) == 3
+    with pytest.raises(ValueError, match="at least one key"):
+        read_osm(osm_file, way_filter=walkable, way_keys=())
