@@ -72,7 +72,9 @@ def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoData
         the other input columns (for OSM: ``osm_type``, ``osm_id`` and one column per tag).
         The load report in ``attrs["load_report"]`` lists rejected rows (duplicate or missing
         ids, missing or non-numeric coordinates, outside Latvia) and corrected swapped
-        longitude/latitude pairs (``notes["swapped_lonlat_corrected"]``).
+        longitude/latitude pairs (``notes["swapped_lonlat_corrected"]``): the swap is
+        unambiguous because Latvia's longitude and latitude ranges do not overlap. Row numbers
+        count a CSV header as row 1 and features of a vector layer from 1.
 
     Raises
     ------
@@ -306,7 +308,8 @@ def _osm_record(osm_type: str, osm_id: int, tags: dict[str, str], kind: str) -> 
     for key, value in tags.items():
         if key == "name":
             continue
-        record[key if key not in record else f"osm_{key}"] = value
+        # Tags never overwrite the layer's own columns (nor the geometry).
+        record[key if key not in record and key != "geometry" else f"osm_{key}"] = value
     return record
 
 

@@ -136,6 +136,14 @@ def load_stops(
         non-numeric coordinates, outside Latvia), swapped longitude/latitude pairs corrected
         (``notes["swapped_lonlat_corrected"]``), and the intercity counts.
 
+    Notes
+    -----
+    A pair that lies outside Latvia as given but inside it with the axes exchanged is
+    corrected rather than rejected: Latvia's longitudes (21–28°) and latitudes (55.6–58°) do
+    not overlap, so the swap is unambiguous. The rows are listed in
+    ``notes["swapped_lonlat_rows"]`` (row numbers count the header as row 1, as a spreadsheet
+    shows them). Duplicate ids keep the first row and reject the later ones.
+
     Raises
     ------
     InputFileError
@@ -152,8 +160,12 @@ def load_stops(
         stops, report = _load_gtfs(source)
     elif source.name.lower() == "stops.txt":
         stops, report = _load_gtfs(source.parent)
-    else:
+    elif source.suffix.lower() in (".csv", ".txt", ".tsv"):
         stops, report = _load_table(source, crs=crs)
+    else:
+        raise InputFileError(
+            source, "unknown file type: expected a .csv stop table, a GTFS .zip or a GTFS folder"
+        )
     stops = _apply_intercity(stops, report, matcher, rule_text, default=intercity is None)
     return attach(stops, report)
 
@@ -301,6 +313,8 @@ def _apply_intercity(
     stops["intercity"] = np.fromiter(
         (any_intercity(r) for r in stops["routes"]), dtype=bool, count=len(stops)
     )
+    if "routes_truncated" not in stops.columns:
+        stops["routes_truncated"] = False
     truncated = stops["routes_truncated"].to_numpy(dtype=bool)
     intercity = stops["intercity"].to_numpy(dtype=bool)
     report.notes["intercity_rule"] = rule_text
@@ -522,6 +536,9 @@ def _load_gtfs(feed: Path) -> tuple[gpd.GeoDataFrame, LoadReport]:
         modes = [mode_by_stop.get(s, "unknown") for s in table["stop_id"]]
         unserved = int(sum(1 for r, k in zip(routes, keep, strict=True) if k and not r))
         report.notes["stops_without_routes"] = unserved
+        dangling = set(by_stop) - set(table["stop_id"].dropna())
+        if dangling:
+            report.notes["stop_times_unknown_stop"] = len(dangling)
 
     extras = [c for c in table.columns if c not in ("stop_id", "stop_name", "stop_lat", "stop_lon")]
     out = gpd.GeoDataFrame(

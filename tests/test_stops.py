@@ -285,9 +285,11 @@ def test_gtfs_dangling_references_are_counted(tmp_path: Path) -> None:
     files["stop_times.txt"] = GTFS["stop_times.txt"] + ["tX, 12:00:00, 12:00:00, S2, 3"]
     files["trips.txt"] = GTFS["trips.txt"] + ["rX, wk, t9"]
     files["stop_times.txt"] = files["stop_times.txt"] + ["t9, 12:00:00, 12:00:00, S2, 4"]
+    files["stop_times.txt"] = files["stop_times.txt"] + ["t1, 12:00:00, 12:00:00, NOWHERE, 5"]
     notes = get_report(load_stops(_write_feed(tmp_path / "feed", files)))["notes"]
     assert notes["stop_times_unknown_trip"] == 1
     assert notes["trips_unknown_route"] == 1
+    assert notes["stop_times_unknown_stop"] == 1
 
 
 # --------------------------------------------------------------------------- ATD and plain tables
@@ -359,6 +361,10 @@ def test_intercity_rules(tmp_path: Path) -> None:
     assert get_report(wider)["notes"]["intercity_stops"] == 3
     assert stops["intercity"].tolist() == [True, False, False]  # the input is not changed
     assert get_report(mark_intercity(wider))["notes"]["intercity_stops"] == 1
+    bare = stops[["stop_id", "routes", "geometry"]].copy()
+    assert mark_intercity(bare)["intercity"].tolist() == [True, False, False]
+    with pytest.raises(MissingColumnError, match="routes"):
+        mark_intercity(stops.drop(columns="routes"))
 
 
 def test_plain_stop_table(tmp_path: Path) -> None:
@@ -465,6 +471,8 @@ def test_empty_header_only_and_missing_column(tmp_path: Path) -> None:
         load_stops(no_coords)
     with pytest.raises(InputFileError, match="file not found"):
         load_stops(tmp_path / "absent.csv")
+    with pytest.raises(InputFileError, match="unknown file type"):
+        load_stops(_write(tmp_path / "stops.geojson", ["{}"]))
 
 
 def test_cp1257_and_bom(tmp_path: Path) -> None:
