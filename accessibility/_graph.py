@@ -25,7 +25,16 @@ def dedupe_arcs(
     scipy's COO to CSR conversion silently SUMS duplicate entries, which would turn two parallel
     40 m footpaths into one 80 m edge; every graph here is built from arcs deduplicated first.
     """
-    order = np.lexsort((w, v, u))
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    if len(u) == 0:
+        return (u, v, w, *extra, 0)
+    key = u * (int(max(u.max(), v.max())) + 1) + v
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    if (sorted_key[1:] == sorted_key[:-1]).any():
+        # Duplicates exist: order them by length too, so the first of each run is the shortest.
+        order = np.lexsort((w, key))
     u, v, w = u[order], v[order], w[order]
     extra = tuple(e[order] for e in extra)
     first = np.ones(len(u), dtype=bool)

@@ -190,3 +190,32 @@ def test_benchmark_script_runs_quick(capsys) -> None:
     out = capsys.readouterr().out
     assert "nearest() warm / raw kernel" in out
     assert "networkx search alone" in out
+
+
+@pytest.mark.realdata
+def test_real_bus_stops_straight_line_matches_geodesic(real_data) -> None:
+    """ATD bus stops (lon/lat): EPSG:3059 distances agree with geodesic ones to 0.05%."""
+    import pandas as pd
+    from pyproj import Geod
+
+    table = pd.read_csv(real_data / "atd_regional_bus_stops" / "gtfs_atd.csv", dtype={"id": str})
+    assert len(table) == 10_179
+    stops = gpd.GeoSeries(shapely.points(table[["x", "y"]].to_numpy()), crs="EPSG:4326")
+    origins, targets = stops.iloc[::2], stops.iloc[1::2]
+    result = nearest(origins, targets)
+    assert result["reason"].eq("").all() and np.isfinite(result["distance"]).all()
+    o = shapely.get_coordinates(origins.values)
+    t = shapely.get_coordinates(targets.loc[result["target"].to_numpy()].values)
+    _, _, geodesic = Geod(ellps="GRS80").inv(o[:, 0], o[:, 1], t[:, 0], t[:, 1])
+    far = geodesic > 50  # relative error is meaningless for stops a few metres apart
+    ratio = result["distance"].to_numpy()[far] / geodesic[far]
+    assert np.abs(ratio - 1).max() < 5e-4
+    # within() and the matrix agree with nearest(): an origin has a stored pair within 700 m
+    # exactly when its nearest target is within 700 m.
+    close = (result["distance"] <= 700).to_numpy()
+    assert 0.5 < close.mean() < 1.0
+    np.testing.assert_array_equal(within(origins, targets, 700)["within"].to_numpy(), close)
+    pairs = distance_matrix(origins, targets, 700)
+    np.testing.assert_array_equal(np.diff(pairs.indptr) > 0, close)
+    row_min = np.minimum.reduceat(pairs.data, pairs.indptr[:-1][close])
+    np.testing.assert_allclose(row_min, result["distance"].to_numpy()[close])
