@@ -24,9 +24,13 @@ def _real_data_dir() -> Path | None:
 def real_data() -> Path:
     """The folder of real datasets (ACCESSIBILITY_DATA, else ../shared/data); skip when absent.
 
-    In CI it is always present, and `.ci/run` fails a run where real-data tests were skipped.
+    In CI (environment variable CI=true, as `.ci/run` sets it) a missing folder fails the
+    test instead, so that a run cannot pass with the real-data tests silently skipped.
     """
     found = _real_data_dir()
     if found is None:
-        pytest.skip("real data folder not found (set ACCESSIBILITY_DATA or place ../shared/data)")
+        message = "real data folder not found (set ACCESSIBILITY_DATA or place ../shared/data)"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
+        pytest.skip(message)
     return found
