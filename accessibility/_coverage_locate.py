@@ -10,7 +10,9 @@ from . import settings
 from .units import assign_units
 
 
-def locate_points(points: gpd.GeoSeries, units: gpd.GeoDataFrame, *, tolerance: float) -> pd.DataFrame:
+def locate_points(
+    points: gpd.GeoSeries, units: gpd.GeoDataFrame, *, tolerance: float
+) -> pd.DataFrame:
     """The unit of each point: inside a polygon, else the nearest one within ``tolerance`` metres.
 
     Points inside (or on the border of) a unit follow :func:`accessibility.assign_units`. The
@@ -50,7 +52,9 @@ def locate_points(points: gpd.GeoSeries, units: gpd.GeoDataFrame, *, tolerance: 
     rest = probe[~found & ~missing]
     if len(rest) and tolerance > 0:
         shapes = units[["unit_code", "geometry"]].reset_index(drop=True)
-        near = gpd.sjoin_nearest(rest, shapes, how="inner", max_distance=tolerance, distance_col="_gap")
+        near = gpd.sjoin_nearest(
+            rest, shapes, how="inner", max_distance=tolerance, distance_col="_gap"
+        )
         near = near.sort_values(["_gap", "unit_code"], kind="stable")
         near = near[~near.index.duplicated(keep="first")]
         code.iloc[near.index.to_numpy()] = near["unit_code"].to_numpy()

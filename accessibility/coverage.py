@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,12 +13,36 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from ._coverage_inputs import (
+    assign_sites,
+    check_distance,
+    check_sites,
+    check_stops,
+    check_units,
+    intercity_stops,
+    population_figures,
+)
 from ._coverage_locate import locate_points
+from ._coverage_measure import (
+    duplicate_locations,
+    nearest_stops,
+    population_distances,
+    stops_within,
+)
+from ._coverage_text import (
+    STRAIGHT_LINE_NOTE,
+    for_file,
+    fraction,
+    joint_method,
+    km,
+    listing,
+    method_words,
+    pct,
+)
 from ._errors import AccessibilityError, MissingColumnError
 from .demand import DEFAULT_RESOLUTION_M, population_centres, population_points
-from .distance import nearest
 from .io import write_csv, write_gpkg_layers, write_json, write_text
-from .projection import inside_latvia, to_working_crs
+from .projection import inside_latvia
 
 #: Status of a unit whose best centre is within the stop distance of an intercity stop.
 STATUS_MEETS = "centre meets rule"
@@ -32,7 +55,13 @@ STATUS_NONE = "no centre"
 #: Status of every unit when no centres were given.
 STATUS_NOT_ASSESSED = "centres not given"
 #: Every value of the ``status`` column, in map-legend order.
-STATUS_VALUES: tuple[str, ...] = (STATUS_MEETS, STATUS_FAILS, STATUS_UNMEASURED, STATUS_NONE, STATUS_NOT_ASSESSED)
+STATUS_VALUES: tuple[str, ...] = (
+    STATUS_MEETS,
+    STATUS_FAILS,
+    STATUS_UNMEASURED,
+    STATUS_NONE,
+    STATUS_NOT_ASSESSED,
+)
 
 #: Default distances (metres) at which population beyond the nearest centre is counted.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (700.0, 2000.0, 5000.0, 10000.0)
@@ -41,9 +70,6 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (700.0, 2000.0, 5000.0, 10000.0)
 #: to the nearest unit: the CSB boundaries are generalised to 1:1.2 M and can cut off a coastal
 #: or border stop by a few hundred metres.
 DEFAULT_TOLERANCE_M: float = 250.0
-
-#: Wording used wherever a distance is a straight line rather than a walk.
-STRAIGHT_LINE_NOTE = "straight-line distance, not a walk"
 
 #: Gap kinds, in the order used to break ties within a unit.
 GAP_KINDS: tuple[str, ...] = (
@@ -108,25 +134,29 @@ def stop_rule(
     AccessibilityError
         If a ``site_id`` occurs twice (which site would a result belong to?).
     """
-    _check_distance(distance)
-    sites = _check_sites(sites)
-    intercity = _intercity_stops(stops)
+    check_distance(distance)
+    sites = check_sites(sites)
+    intercity = intercity_stops(stops)
     notes = [[] for _ in range(len(sites))]
 
     if units is not None:
-        units = _check_units(units)
+        units = check_units(units)
         located = locate_points(sites.geometry, units, tolerance=tolerance)
         for column in ("unit_code", "municipality_code"):
             if column not in sites.columns or sites[column].isna().all():
-                values = located["unit_code"] if column == "unit_code" else located["unit_code"].map(
-                    units.set_index("unit_code")["municipality_code"]
+                values = (
+                    located["unit_code"]
+                    if column == "unit_code"
+                    else located["unit_code"].map(units.set_index("unit_code")["municipality_code"])
                 )
                 sites[column] = values.to_numpy()
         for i, how in enumerate(located["how"]):
             if how == "outside":
                 notes[i].append("outside every territorial unit")
             elif how == "nearest":
-                notes[i].append(f"just outside the unit boundary; given to unit {located['unit_code'].iloc[i]}")
+                notes[i].append(
+                    f"just outside the unit boundary; given to unit {located['unit_code'].iloc[i]}"
+                )
 
     has_point = ~(sites.geometry.isna() | sites.geometry.is_empty).to_numpy()
     xy = np.full((len(sites), 2), np.nan)
@@ -137,10 +167,12 @@ def stop_rule(
         notes[i].append("site has no location")
     for i in np.flatnonzero(has_point & ~inside_latvia(xy[:, 0], xy[:, 1])):
         notes[i].append("site lies outside Latvia")
-    for i, first in _duplicate_locations(xy, has_point):
+    for i, first in duplicate_locations(xy, has_point):
         notes[i].append(f"same location as site {sites['site_id'].iloc[first]}")
 
-    measured = _nearest_stops(sites[has_point], intercity, network, fallback=fallback, max_snap=max_snap)
+    measured = nearest_stops(
+        sites[has_point], intercity, network, fallback=fallback, max_snap=max_snap
+    )
     result = pd.DataFrame(
         {
             "stop_id": pd.Series(pd.NA, index=sites.index, dtype="string"),
@@ -154,10 +186,18 @@ def stop_rule(
         result.loc[measured.index, ["stop_id", "stop_name", "distance", "method"]] = measured[
             ["stop_id", "stop_name", "distance", "method"]
         ]
-        for position, reason in zip(np.flatnonzero(has_point), measured["reason"].to_numpy(), strict=True):
+        for position, reason in zip(
+            np.flatnonzero(has_point), measured["reason"].to_numpy(), strict=True
+        ):
             if isinstance(reason, str) and reason:
                 notes[position].append(reason)
-    out = sites.drop(columns=[c for c in ("stop_id", "stop_name", "distance", "method", "meets_rule", "note") if c in sites.columns])
+    out = sites.drop(
+        columns=[
+            c
+            for c in ("stop_id", "stop_name", "distance", "method", "meets_rule", "note")
+            if c in sites.columns
+        ]
+    )
     for column in ("stop_id", "stop_name", "distance", "method"):
         out[column] = result[column].to_numpy()
     out["distance"] = out["distance"].astype(float)
@@ -235,9 +275,9 @@ def unit_coverage(
         :data:`STATUS_VALUES`. ``attrs["coverage"]`` records parameters and located/unlocated
         stops and centres.
     """
-    _check_distance(distance)
+    check_distance(distance)
     thresholds = tuple(sorted(float(t) for t in thresholds))
-    units = _check_units(units)
+    units = check_units(units)
     info: dict[str, Any] = {
         "distance_m": float(distance),
         "thresholds_m": list(thresholds),
@@ -248,7 +288,7 @@ def unit_coverage(
 
     # Population per unit: <NA> rather than 0 where the table has no figure.
     if population is not None:
-        figures = _population_figures(population, year)
+        figures = population_figures(population, year)
         info["population_year"] = figures.attrs.get("year")
         table["population"] = table["unit_code"].map(figures).astype("Int64")
     else:
@@ -261,21 +301,23 @@ def unit_coverage(
     table["intercity_within_distance"] = pd.array([pd.NA] * len(table), dtype="boolean")
     intercity = None
     if stops is not None:
-        stops = _check_stops(stops)
+        stops = check_stops(stops)
         intercity = stops[stops["intercity"]]
         located = locate_points(stops.geometry, units, tolerance=tolerance)
         counted = located["unit_code"].dropna()
         table["stops"] = table["unit_code"].map(counted.value_counts()).fillna(0).astype("int64")
         counted_ic = located.loc[stops["intercity"].to_numpy(), "unit_code"].dropna()
-        table["intercity_stops"] = table["unit_code"].map(counted_ic.value_counts()).fillna(0).astype("int64")
+        table["intercity_stops"] = (
+            table["unit_code"].map(counted_ic.value_counts()).fillna(0).astype("int64")
+        )
         info["stops"] = {
             "total": len(stops),
             "intercity": len(intercity),
-            "counted_in_units": int(len(counted)),
-            "given_to_nearest_unit": _listing(stops, located, "nearest"),
-            "outside_all_units": _listing(stops, located, "outside"),
+            "counted_in_units": len(counted),
+            "given_to_nearest_unit": listing(stops, located, "nearest"),
+            "outside_all_units": listing(stops, located, "outside"),
         }
-        table["intercity_within_distance"] = _stops_within(units, intercity, distance)
+        table["intercity_within_distance"] = stops_within(units, intercity, distance)
 
     # Centres per unit and the stop rule for the best one.
     table["centres"] = 0
@@ -285,25 +327,38 @@ def unit_coverage(
     table["centre_meets_rule"] = pd.array([pd.NA] * len(table), dtype="boolean")
     checked = None
     if centres is not None:
-        centres = _check_sites(centres)
+        centres = check_sites(centres)
         if stops is not None:
             checked = stop_rule(
-                centres, stops, distance, network, units=units, fallback=fallback, tolerance=tolerance, max_snap=max_snap
+                centres,
+                stops,
+                distance,
+                network,
+                units=units,
+                fallback=fallback,
+                tolerance=tolerance,
+                max_snap=max_snap,
             )
         else:
-            checked = _assign_sites(centres, units, tolerance)
+            checked = assign_sites(centres, units, tolerance)
         inside = checked[checked["unit_code"].notna()]
-        table["centres"] = table["unit_code"].map(inside["unit_code"].value_counts()).fillna(0).astype("int64")
+        table["centres"] = (
+            table["unit_code"].map(inside["unit_code"].value_counts()).fillna(0).astype("int64")
+        )
         info["centres"] = {
             "total": len(checked),
-            "outside_all_units": checked.loc[checked["unit_code"].isna(), "site_id"].astype(str).tolist(),
+            "outside_all_units": checked.loc[checked["unit_code"].isna(), "site_id"]
+            .astype(str)
+            .tolist(),
         }
         if stops is not None and len(inside):
             best = inside.assign(_d=inside["distance"].fillna(np.inf)).sort_values(
                 ["unit_code", "_d", "site_id"], kind="stable"
             )
             best = best.drop_duplicates("unit_code").set_index("unit_code")
-            table["best_centre"] = table["unit_code"].map(best["site_id"].astype(str)).astype("string")
+            table["best_centre"] = (
+                table["unit_code"].map(best["site_id"].astype(str)).astype("string")
+            )
             table["centre_stop_distance"] = table["unit_code"].map(best["distance"]).astype(float)
             table["centre_stop_method"] = table["unit_code"].map(best["method"]).astype("string")
             has = table["centres"] > 0
@@ -314,12 +369,17 @@ def unit_coverage(
     if population is not None and centres is not None:
         if points is None:
             points = population_points(units, population, resolution=resolution, year=year)
-        info["population_points"] = {"points": len(points), "methods": sorted(points["method"].unique().tolist())}
-        _population_distances(table, points, checked, network, thresholds, fallback, max_snap)
+        info["population_points"] = {
+            "points": len(points),
+            "methods": sorted(points["method"].unique().tolist()),
+        }
+        population_distances(table, points, checked, network, thresholds, fallback, max_snap)
 
     table["status"] = _status(table, centres is not None, stops is not None)
     columns = [c for c in table.columns if c != "geometry"] + ["geometry"]
-    out = gpd.GeoDataFrame(table[columns], geometry="geometry", crs=settings.CRS).reset_index(drop=True)
+    out = gpd.GeoDataFrame(table[columns], geometry="geometry", crs=settings.CRS).reset_index(
+        drop=True
+    )
     out.attrs = {"coverage": info}
     return out
 
@@ -374,7 +434,9 @@ def gaps(
                     "municipality_code": row.get("municipality_code"),
                     "gap": gap,
                     "reason": reason(row) if callable(reason) else reason,
-                    "population_affected": affected.iloc[i] if isinstance(affected, pd.Series) else affected,
+                    "population_affected": affected.iloc[i]
+                    if isinstance(affected, pd.Series)
+                    else affected,
                     "unit_population": pop.iloc[i],
                 }
             )
@@ -386,7 +448,7 @@ def gaps(
         "centre does not meet the stop rule",
         lambda r: (
             f"nearest intercity stop to the best centre ({r['best_centre']}) is {r['centre_stop_distance']:.0f} m away "
-            f"({_method_words(r['centre_stop_method'])}), more than {distance:g} m"
+            f"({method_words(r['centre_stop_method'])}), more than {distance:g} m"
         ),
         pop,
     )
@@ -398,14 +460,18 @@ def gaps(
     )
     if candidates is not None:
         if "unit_code" not in candidates.columns or "meets_rule" not in candidates.columns:
-            raise MissingColumnError(None, "candidates must be a stop_rule result with unit_code", field="meets_rule")
+            raise MissingColumnError(
+                None, "candidates must be a stop_rule result with unit_code", field="meets_rule"
+            )
         any_meets = candidates.groupby("unit_code")["meets_rule"].any()
         count = candidates.groupby("unit_code").size()
         has = coverage["unit_code"].map(any_meets)
         add(
             has.notna() & ~has.fillna(True).astype(bool),
             "no candidate meets the stop rule",
-            lambda r: f"none of the {count.get(r['unit_code'], 0)} candidate sites is within {distance:g} m of an intercity stop",
+            lambda r: (
+                f"none of the {count.get(r['unit_code'], 0)} candidate sites is within {distance:g} m of an intercity stop"
+            ),
             pop,
         )
         add(
@@ -441,11 +507,13 @@ def gaps(
             "population beyond distance",
             lambda r: (
                 f"{r[column]} of {r['population']} people live farther than {threshold:g} m from the nearest centre"
-                f" ({_method_words(r.get('pop_distance_method'))})"
+                f" ({method_words(r.get('pop_distance_method'))})"
             ),
             beyond,
         )
-    add(pop.isna(), "no population figure", "the population table has no figure for the unit", pd.NA)
+    add(
+        pop.isna(), "no population figure", "the population table has no figure for the unit", pd.NA
+    )
 
     table = pd.DataFrame(
         rows,
@@ -464,7 +532,10 @@ def gaps(
     table["unit_population"] = pd.array(table["unit_population"], dtype="Int64")
     table["_order"] = table["gap"].map({g: i for i, g in enumerate(GAP_KINDS)})
     table = table.sort_values(
-        ["population_affected", "unit_code", "_order"], ascending=[False, True, True], na_position="last", kind="stable"
+        ["population_affected", "unit_code", "_order"],
+        ascending=[False, True, True],
+        na_position="last",
+        kind="stable",
     )
     table = table.drop(columns="_order").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -511,19 +582,21 @@ def summary(
         methods = sorted(sites.loc[sites["method"].notna(), "method"].astype(str).unique().tolist())
         figures = {
             "label": site_label,
-            "within": _fraction(int(sites["meets_rule"].sum()), len(sites)),
-            "not_measured": _fraction(int((~measured).sum()), len(sites)),
+            "within": fraction(int(sites["meets_rule"].sum()), len(sites)),
+            "not_measured": fraction(int((~measured).sum()), len(sites)),
             "methods": methods,
             "straight_line": "euclidean" in methods,
         }
         out["sites"] = figures
         words = f" ({STRAIGHT_LINE_NOTE})" if figures["straight_line"] else " (walking distance)"
         lines.append(
-            f"{_pct(figures['within'])} of {site_label} ({figures['within']['count']} of {len(sites)}) lie within "
+            f"{pct(figures['within'])} of {site_label} ({figures['within']['count']} of {len(sites)}) lie within "
             f"{distance:g} m of an intercity stop{words}."
         )
         if figures["not_measured"]["count"]:
-            lines.append(f"{figures['not_measured']['count']} {site_label} could not be measured (see the note column).")
+            lines.append(
+                f"{figures['not_measured']['count']} {site_label} could not be measured (see the note column)."
+            )
 
     if assessed:
         per_muni = coverage.groupby("municipality_code")["centres"].sum()
@@ -532,9 +605,9 @@ def summary(
             per_muni = per_muni.reindex(codes.union(per_muni.index), fill_value=0)
         n = len(per_muni)
         muni = {
-            "with_centre": _fraction(int((per_muni >= 1).sum()), n),
-            "more_than_one": _fraction(int((per_muni > 1).sum()), n),
-            "none": _fraction(int((per_muni == 0).sum()), n),
+            "with_centre": fraction(int((per_muni >= 1).sum()), n),
+            "more_than_one": fraction(int((per_muni > 1).sum()), n),
+            "none": fraction(int((per_muni == 0).sum()), n),
             "without_centre": sorted(per_muni.index[per_muni == 0].astype(str).tolist()),
         }
         out["municipalities"] = muni
@@ -547,25 +620,39 @@ def summary(
     known = int(pop.dropna().sum())
     population: dict[str, Any] = {
         "total": known,
-        "units_without_figure": _fraction(int(pop.isna().sum()), len(coverage)),
+        "units_without_figure": fraction(int(pop.isna().sum()), len(coverage)),
     }
     if info.get("population_year") is not None:
         population["year"] = info["population_year"]
     if assessed and thresholds and f"pop_beyond_{thresholds[0]:g}" in coverage.columns:
-        method = _joint_method(coverage.get("pop_distance_method"))
+        method = joint_method(coverage.get("pop_distance_method"))
         population["distance_method"] = method
         population["within"] = {}
         for t in thresholds:
             beyond = int(coverage[f"pop_beyond_{t:g}"].dropna().sum())
-            population["within"][f"{t:g}"] = _fraction(known - beyond, known)
+            population["within"][f"{t:g}"] = fraction(known - beyond, known)
         parts = ", ".join(
-            f"{_pct(population['within'][f'{t:g}'])} within {_km(t)}" for t in thresholds
+            f"{pct(population['within'][f'{t:g}'])} within {km(t)}" for t in thresholds
         )
+        placement = info.get("population_points", {}).get("methods", [])
+        population["placement"] = placement
+        placed = f"placed by {'; '.join(placement)}" if placement else "placed on a grid"
         lines.append(
-            f"Of {known:,} people (placed on a grid), {parts} of the nearest centre ({_method_words(method)})."
+            f"Of {known:,} people ({placed}), {parts} of the nearest centre "
+            f"({method_words(method)})."
         )
+        if "pop_unreachable" in coverage.columns:
+            unreachable = int(coverage["pop_unreachable"].dropna().sum())
+            population["unreachable"] = fraction(unreachable, known)
+            if unreachable:
+                lines.append(
+                    f"{unreachable:,} people live where the walking network does not reach; they "
+                    f"count as beyond every distance."
+                )
     if population["units_without_figure"]["count"]:
-        lines.append(f"{population['units_without_figure']['count']} units have no population figure (not counted as 0).")
+        lines.append(
+            f"{population['units_without_figure']['count']} units have no population figure (not counted as 0)."
+        )
     out["population"] = population
 
     n_units = len(coverage)
@@ -574,19 +661,21 @@ def summary(
         "by_status": {s: int((coverage["status"].astype(str) == s).sum()) for s in STATUS_VALUES},
     }
     if info.get("stops"):
-        units["no_stop"] = _fraction(int((coverage["stops"] == 0).sum()), n_units)
-        units["no_intercity_stop"] = _fraction(int((coverage["intercity_stops"] == 0).sum()), n_units)
+        units["no_stop"] = fraction(int((coverage["stops"] == 0).sum()), n_units)
+        units["no_intercity_stop"] = fraction(
+            int((coverage["intercity_stops"] == 0).sum()), n_units
+        )
         impossible = coverage["intercity_within_distance"].fillna(True).astype(bool)
-        units["rule_impossible"] = _fraction(int((~impossible).sum()), n_units)
+        units["rule_impossible"] = fraction(int((~impossible).sum()), n_units)
         lines.append(
             f"{units['no_intercity_stop']['count']} of {n_units} units have no intercity stop "
             f"({units['no_stop']['count']} no stop at all); in {units['rule_impossible']['count']} no site can meet the "
             f"{distance:g} m rule (no intercity stop within {distance:g} m of the unit, straight line)."
         )
     if assessed:
-        units["no_centre"] = _fraction(units["by_status"][STATUS_NONE], n_units)
+        units["no_centre"] = fraction(units["by_status"][STATUS_NONE], n_units)
         meets = units["by_status"][STATUS_MEETS]
-        units["centre_meets_rule"] = _fraction(meets, n_units)
+        units["centre_meets_rule"] = fraction(meets, n_units)
         lines.append(
             f"{meets} of {n_units} units have a centre within {distance:g} m of an intercity stop; "
             f"{units['by_status'][STATUS_NONE]} have no centre."
@@ -596,8 +685,8 @@ def summary(
         stops = info["stops"]
         out["stops"] = {
             "total": stops["total"],
-            "intercity": _fraction(stops["intercity"], stops["total"]),
-            "counted_in_units": _fraction(stops["counted_in_units"], stops["total"]),
+            "intercity": fraction(stops["intercity"], stops["total"]),
+            "counted_in_units": fraction(stops["counted_in_units"], stops["total"]),
             "given_to_nearest_unit": len(stops["given_to_nearest_unit"]),
             "outside_all_units": len(stops["outside_all_units"]),
         }
@@ -605,6 +694,18 @@ def summary(
             lines.append(
                 f"{len(stops['given_to_nearest_unit'])} stops lie just outside the unit boundaries and were given to the "
                 f"nearest unit; {len(stops['outside_all_units'])} lie farther out and are counted in no unit."
+            )
+    outside = info.get("centres", {}).get("outside_all_units")
+    if outside is not None:
+        out["centres"] = {
+            "total": info["centres"]["total"],
+            "outside_all_units": fraction(len(outside), info["centres"]["total"]),
+            "outside_ids": outside,
+        }
+        if outside:
+            lines.append(
+                f"{len(outside)} of {info['centres']['total']} centres lie outside every unit "
+                f"(in the sea or abroad?) and are counted in none: {', '.join(outside[:10])}."
             )
     out["text"] = "\n".join(lines)
     return out
@@ -649,24 +750,30 @@ def proxy_sites(
         Units that get no proxy (no stop, no population) are listed in
         ``attrs["proxy"]["units_without_proxy"]``.
     """
-    units = _check_units(units)
+    units = check_units(units)
     names = units.set_index("unit_code")["unit_name"].astype(str)
     if how == "most_served_stop":
         if stops is None:
             raise AccessibilityError("proxy sites at the most-served stop need the stops layer")
-        stops = _check_stops(stops)
+        stops = check_stops(stops)
         located = locate_points(stops.geometry, units, tolerance=tolerance)
         if "route_count" in stops.columns:
             served = pd.to_numeric(stops["route_count"], errors="coerce").fillna(0)
         elif "routes" in stops.columns:
             served = stops["routes"].map(lambda r: len(r) if isinstance(r, (list, tuple)) else 0)
         else:
-            raise MissingColumnError(None, "stops layer has neither route_count nor routes", field="route_count")
+            raise MissingColumnError(
+                None, "stops layer has neither route_count nor routes", field="route_count"
+            )
         frame = stops.assign(unit_code=located["unit_code"].to_numpy(), _served=served.to_numpy())
         frame = frame[frame["unit_code"].notna()]
-        frame = frame.sort_values(["unit_code", "_served", "stop_id"], ascending=[True, False, True], kind="stable")
+        frame = frame.sort_values(
+            ["unit_code", "_served", "stop_id"], ascending=[True, False, True], kind="stable"
+        )
         frame = frame.drop_duplicates("unit_code")
-        stop_names = frame["stop_name"].astype(str) if "stop_name" in frame.columns else frame["stop_id"]
+        stop_names = (
+            frame["stop_name"].astype(str) if "stop_name" in frame.columns else frame["stop_id"]
+        )
         sites = gpd.GeoDataFrame(
             {
                 "site_id": ("proxy-" + frame["unit_code"].astype(str)).to_numpy(),
@@ -688,7 +795,10 @@ def proxy_sites(
         sites = gpd.GeoDataFrame(
             {
                 "site_id": ("proxy-" + found["unit_code"].astype(str)).to_numpy(),
-                "name": [f"Population centre of {names.get(code, code)} (proxy)" for code in found["unit_code"]],
+                "name": [
+                    f"Population centre of {names.get(code, code)} (proxy)"
+                    for code in found["unit_code"]
+                ],
                 "kind": "proxy: population centre",
                 "unit_code": found["unit_code"].astype(str).to_numpy(),
             },
@@ -700,7 +810,10 @@ def proxy_sites(
         sites = gpd.GeoDataFrame(
             {
                 "site_id": ("proxy-" + units["unit_code"]).to_numpy(),
-                "name": [f"Representative point of {name} (proxy)" for name in units["unit_name"].astype(str)],
+                "name": [
+                    f"Representative point of {name} (proxy)"
+                    for name in units["unit_name"].astype(str)
+                ],
                 "kind": "proxy: representative point",
                 "unit_code": units["unit_code"].to_numpy(),
             },
@@ -711,7 +824,9 @@ def proxy_sites(
         raise AccessibilityError(
             f"unknown proxy {how!r}; use 'most_served_stop', 'population_centre' or 'representative_point'"
         )
-    sites["municipality_code"] = sites["unit_code"].map(units.set_index("unit_code")["municipality_code"])
+    sites["municipality_code"] = sites["unit_code"].map(
+        units.set_index("unit_code")["municipality_code"]
+    )
     columns = ["site_id", "name", "kind", "unit_code", "municipality_code"]
     columns += [c for c in sites.columns if c not in columns and c != "geometry"] + ["geometry"]
     sites = sites[columns].sort_values("unit_code", kind="stable").reset_index(drop=True)
@@ -772,13 +887,17 @@ def assess(
     if sites is None:
         sites = centres
     if sites is not None and stops is not None:
-        checked = stop_rule(sites, stops, distance, network, units=units, fallback=fallback, max_snap=max_snap)
+        checked = stop_rule(
+            sites, stops, distance, network, units=units, fallback=fallback, max_snap=max_snap
+        )
     ranked = gaps(table, threshold=gap_threshold)
     headline = summary(table, checked, municipalities=municipalities, site_label=site_label)
     return CoverageResult(units=table, sites=checked, gaps=ranked, summary=headline, points=points)
 
 
-def write_coverage(result: CoverageResult | Mapping[str, Any], out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+def write_coverage(
+    result: CoverageResult | Mapping[str, Any], out_dir: str | os.PathLike[str]
+) -> dict[str, Path]:
     """Write a coverage result: a GeoPackage of layers, CSV tables and the summary (JSON and text).
 
     Every file is written atomically.
@@ -805,11 +924,13 @@ def write_coverage(result: CoverageResult | Mapping[str, Any], out_dir: str | os
     layers: dict[str, gpd.GeoDataFrame] = {}
     units = parts.get("units")
     if units is not None:
-        layers["units"] = _for_file(units)
-        written["units_csv"] = write_csv(out / "units.csv", pd.DataFrame(units.drop(columns=units.geometry.name)))
+        layers["units"] = for_file(units)
+        written["units_csv"] = write_csv(
+            out / "units.csv", pd.DataFrame(units.drop(columns=units.geometry.name))
+        )
     sites = parts.get("sites")
     if sites is not None:
-        layers["sites"] = _for_file(sites)
+        layers["sites"] = for_file(sites)
         table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
         table["x"] = sites.geometry.x.round(2).to_numpy()
         table["y"] = sites.geometry.y.round(2).to_numpy()
@@ -824,7 +945,7 @@ def write_coverage(result: CoverageResult | Mapping[str, Any], out_dir: str | os
             )
     points = parts.get("points")
     if points is not None:
-        layers["population_points"] = _for_file(points)
+        layers["population_points"] = for_file(points)
     if layers:
         written["gpkg"] = write_gpkg_layers(out / "coverage.gpkg", layers)
     headline = parts.get("summary")
@@ -860,205 +981,13 @@ class CoverageResult:
 
     def as_dict(self) -> dict[str, Any]:
         """The parts by name (the keys :func:`write_coverage` accepts)."""
-        return {"units": self.units, "sites": self.sites, "gaps": self.gaps, "summary": self.summary, "points": self.points}
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-
-def _check_distance(distance: float) -> None:
-    if isinstance(distance, bool) or not isinstance(distance, (int, float)) or not distance > 0 or math.isinf(distance):
-        raise AccessibilityError(f"stop rule distance must be a positive number of metres, got {distance!r}")
-
-
-def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Units in EPSG:3059, sorted by code, with the schema's columns checked."""
-    for column in ("unit_code", "unit_name", "unit_kind", "municipality_code", "geometry"):
-        if column not in units.columns:
-            raise MissingColumnError(None, "units layer has no such column", field=column)
-    units = to_working_crs(units).copy()
-    units["unit_code"] = units["unit_code"].astype(str)
-    units["municipality_code"] = units["municipality_code"].astype(str)
-    duplicated = units["unit_code"][units["unit_code"].duplicated()]
-    if len(duplicated):
-        raise AccessibilityError(f"units layer holds unit_code {duplicated.iloc[0]!r} more than once")
-    return units.sort_values("unit_code", kind="stable").reset_index(drop=True)
-
-
-def _check_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Sites in EPSG:3059 with text ids; raises on missing columns or a repeated site_id."""
-    for column in ("site_id", "geometry"):
-        if column not in sites.columns:
-            raise MissingColumnError(None, "sites layer has no such column", field=column)
-    sites = to_working_crs(sites).copy()
-    sites["site_id"] = sites["site_id"].astype(str)
-    duplicated = sites["site_id"][sites["site_id"].duplicated()]
-    if len(duplicated):
-        raise AccessibilityError(
-            f"sites layer holds site_id {duplicated.iloc[0]!r} more than once "
-            f"({len(duplicated)} repeated id(s)); give every site its own id"
-        )
-    return sites
-
-
-def _check_stops(stops: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    for column in ("stop_id", "intercity", "geometry"):
-        if column not in stops.columns:
-            raise MissingColumnError(None, "stops layer has no such column", field=column)
-    stops = to_working_crs(stops).copy()
-    stops["stop_id"] = stops["stop_id"].astype(str)
-    if stops["intercity"].isna().any():
-        bad = stops.loc[stops["intercity"].isna(), "stop_id"].iloc[0]
-        raise AccessibilityError(f"stop {bad!r} has no intercity flag")
-    stops["intercity"] = stops["intercity"].astype(bool)
-    stops = stops[~(stops.geometry.isna() | stops.geometry.is_empty)]
-    return stops.reset_index(drop=True)
-
-
-def _intercity_stops(stops: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    stops = _check_stops(stops)
-    if "stop_name" not in stops.columns:
-        stops["stop_name"] = pd.NA
-    return stops.loc[stops["intercity"], ["stop_id", "stop_name", "geometry"]].reset_index(drop=True)
-
-
-def _nearest_stops(
-    sites: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, network: Any, *, fallback: bool, max_snap: float | None
-) -> pd.DataFrame:
-    """Nearest intercity stop per site through the distance core, with stop id and name."""
-    columns = ["stop_id", "stop_name", "distance", "method", "reason"]
-    if sites.empty:
-        return pd.DataFrame(columns=columns)
-    if intercity.empty:
-        return pd.DataFrame(
-            {
-                "stop_id": pd.NA,
-                "stop_name": pd.NA,
-                "distance": np.inf,
-                "method": "network" if network is not None else "euclidean",
-                "reason": "no intercity stop",
-            },
-            index=sites.index,
-        )
-    found = _nearest(sites, intercity, network, fallback=fallback, max_snap=max_snap)
-    labels = found["target"]
-    reachable = labels.notna()
-    out = pd.DataFrame(index=sites.index, columns=columns)
-    out["distance"] = found["distance"].astype(float).to_numpy()
-    out["method"] = found["method"].to_numpy()
-    out["reason"] = found["reason"].to_numpy()
-    targets = labels[reachable].astype(int).to_numpy()
-    out.loc[reachable.to_numpy(), "stop_id"] = intercity["stop_id"].to_numpy()[targets]
-    out.loc[reachable.to_numpy(), "stop_name"] = intercity["stop_name"].to_numpy()[targets]
-    return out
-
-
-def _nearest(
-    origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, network: Any, *, fallback: bool, max_snap: float | None = None
-) -> pd.DataFrame:
-    """``distance.nearest`` with positional labels; with ``fallback``, straight lines where the walk fails."""
-    origins = gpd.GeoDataFrame(geometry=origins.geometry.to_numpy(), crs=settings.CRS)
-    targets = gpd.GeoDataFrame(geometry=targets.geometry.to_numpy(), crs=settings.CRS)
-    options = {} if max_snap is None else {"max_snap": max_snap}
-    found = nearest(origins, targets, network=network, **options)
-    found = found.reindex(origins.index)
-    if network is not None and fallback:
-        missing = ~np.isfinite(found["distance"].astype(float).to_numpy())
-        missing &= (found["reason"] != "origin missing geometry").to_numpy()
-        if missing.any():
-            straight = nearest(origins[missing], targets, network=None)
-            found.loc[missing, ["target", "distance", "method"]] = straight[["target", "distance", "method"]].to_numpy()
-            found.loc[missing, "reason"] = "not reachable on the walking network: straight line measured"
-    return found
-
-
-def _assign_sites(sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
-    """Sites with ``unit_code`` (kept when given, else located in ``units``)."""
-    sites = sites.copy()
-    if "unit_code" not in sites.columns or sites["unit_code"].isna().all():
-        has_point = ~(sites.geometry.isna() | sites.geometry.is_empty)
-        sites["unit_code"] = pd.NA
-        if has_point.any():
-            located = locate_points(sites.geometry[has_point], units, tolerance=tolerance)
-            sites.loc[has_point, "unit_code"] = located["unit_code"].to_numpy()
-    return sites
-
-
-def _population_figures(population: pd.DataFrame, year: int | None) -> pd.Series:
-    """Population per unit code for the chosen (default latest) year; missing figures left out."""
-    for column in ("unit_code", "population"):
-        if column not in population.columns:
-            raise MissingColumnError(None, "population table has no such column", field=column)
-    table = pd.DataFrame(population).copy()
-    table["unit_code"] = table["unit_code"].astype(str)
-    chosen = year
-    if "year" in table.columns and table["year"].notna().any():
-        years = sorted(int(y) for y in table["year"].dropna().unique())
-        chosen = years[-1] if year is None else int(year)
-        if chosen not in years:
-            raise AccessibilityError(f"population table has no year {chosen}; it holds {', '.join(map(str, years))}")
-        table = table[table["year"] == chosen]
-    values = pd.to_numeric(table["population"], errors="coerce")
-    values.index = table["unit_code"].to_numpy()
-    values = values.dropna()
-    values = values[~values.index.duplicated(keep="first")]
-    values.attrs["year"] = chosen
-    return values
-
-
-def _stops_within(units: gpd.GeoDataFrame, intercity: gpd.GeoDataFrame, distance: float) -> pd.arrays.BooleanArray:
-    """Per unit: does any intercity stop lie within ``distance`` of the unit (straight line)?"""
-    if intercity.empty:
-        return pd.array([False] * len(units), dtype="boolean")
-    joined = gpd.sjoin(
-        units[["unit_code", "geometry"]], intercity[["geometry"]], how="inner", predicate="dwithin", distance=distance
-    )
-    near = set(joined["unit_code"])
-    return pd.array(units["unit_code"].isin(near).to_numpy(), dtype="boolean")
-
-
-def _population_distances(
-    table: pd.DataFrame,
-    points: gpd.GeoDataFrame,
-    centres: gpd.GeoDataFrame,
-    network: Any,
-    thresholds: tuple[float, ...],
-    fallback: bool,
-    max_snap: float | None,
-) -> None:
-    """Add population-to-nearest-centre columns to ``table`` (in place)."""
-    points = to_working_crs(points)
-    usable = centres[~(centres.geometry.isna() | centres.geometry.is_empty)]
-    frame = pd.DataFrame({"unit_code": points["unit_code"].astype(str).to_numpy(), "w": points["population"].to_numpy(dtype=float)})
-    if len(points) and len(usable):
-        found = _nearest(points, usable, network, fallback=fallback, max_snap=max_snap)
-        frame["d"] = found["distance"].astype(float).to_numpy()
-        frame["method"] = found["method"].astype(str).to_numpy()
-    else:
-        frame["d"] = np.inf
-        frame["method"] = "network" if network is not None else "euclidean"
-    finite = np.isfinite(frame["d"])
-    frame["wd"] = np.where(finite, frame["w"] * frame["d"], 0.0)
-    frame["wf"] = np.where(finite, frame["w"], 0.0)
-    frame["unreachable"] = np.where(finite, 0.0, frame["w"])
-    for t in thresholds:
-        frame[f"b{t:g}"] = np.where(frame["d"] > t, frame["w"], 0.0)
-    grouped = frame.groupby("unit_code")
-    sums = grouped[["wd", "wf", "unreachable", *[f"b{t:g}" for t in thresholds]]].sum()
-    method = grouped["method"].agg(lambda m: m.iloc[0] if m.nunique() == 1 else "mixed")
-    has_figure = table["population"].notna().to_numpy()
-    code = table["unit_code"]
-    mean = code.map(sums["wd"] / sums["wf"].where(sums["wf"] > 0))
-    table["pop_mean_distance"] = np.where(has_figure, mean.astype(float), np.nan)
-    population = table["population"].astype("Float64")
-    for t in thresholds:
-        beyond = code.map(sums[f"b{t:g}"]).fillna(0.0)
-        table[f"pop_beyond_{t:g}"] = pd.array(np.where(has_figure, beyond.round(), np.nan), dtype="Float64").astype("Int64")
-        share = table[f"pop_beyond_{t:g}"].astype("Float64") / population.where(population > 0)
-        table[f"share_beyond_{t:g}"] = share.astype(float).round(6).to_numpy()
-    unreachable = code.map(sums["unreachable"]).fillna(0.0)
-    table["pop_unreachable"] = pd.array(np.where(has_figure, unreachable.round(), np.nan), dtype="Float64").astype("Int64")
-    table["pop_distance_method"] = code.map(method).astype("string")
+        return {
+            "units": self.units,
+            "sites": self.sites,
+            "gaps": self.gaps,
+            "summary": self.summary,
+            "points": self.points,
+        }
 
 
 def _status(table: pd.DataFrame, centres_given: bool, stops_given: bool) -> pd.Categorical:
@@ -1076,74 +1005,3 @@ def _status(table: pd.DataFrame, centres_given: bool, stops_given: bool) -> pd.C
         else:
             values[has] = STATUS_UNMEASURED
     return pd.Categorical(values, categories=list(STATUS_VALUES))
-
-
-def _listing(stops: gpd.GeoDataFrame, located: pd.DataFrame, how: str) -> list[dict[str, Any]]:
-    """Stops located ``how`` (``nearest`` or ``outside``), with id, name, unit and distance."""
-    mask = (located["how"] == how).to_numpy()
-    rows = []
-    for i in np.flatnonzero(mask):
-        rows.append(
-            {
-                "stop_id": stops["stop_id"].iloc[i],
-                "stop_name": None if "stop_name" not in stops.columns else stops["stop_name"].iloc[i],
-                "unit_code": None if pd.isna(located["unit_code"].iloc[i]) else located["unit_code"].iloc[i],
-                "distance_to_unit_m": round(float(located["distance_to_unit"].iloc[i]), 1),
-            }
-        )
-    return rows
-
-
-def _duplicate_locations(xy: np.ndarray, has_point: np.ndarray) -> list[tuple[int, int]]:
-    """(position, first position) of every site at exactly the same place as an earlier one."""
-    frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})[has_point]
-    first = frame.groupby(["x", "y"], sort=False).cumcount()
-    pairs = []
-    if (first > 0).any():
-        firsts = frame.reset_index().groupby(["x", "y"], sort=False)["index"].transform("first")
-        for position, origin in zip(frame.index[first.to_numpy() > 0], firsts[first.to_numpy() > 0], strict=True):
-            pairs.append((int(position), int(origin)))
-    return pairs
-
-
-def _for_file(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy GeoPackage can hold: categoricals and nullable types as plain values."""
-    out = layer.copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(str)
-    out.attrs = {}
-    return out
-
-
-def _fraction(count: int, of: int) -> dict[str, Any]:
-    return {"count": int(count), "of": int(of), "share": round(count / of, 4) if of else None}
-
-
-def _pct(figure: dict[str, Any]) -> str:
-    return "n/a" if figure["share"] is None else f"{100 * figure['share']:.1f}%"
-
-
-def _km(metres: float) -> str:
-    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def _method_words(method: Any) -> str:
-    if method == "euclidean":
-        return STRAIGHT_LINE_NOTE
-    if method == "network":
-        return "walking distance"
-    if method == "mixed":
-        return f"walking distance where the network reaches, otherwise {STRAIGHT_LINE_NOTE}"
-    return "distance method unknown"
-
-
-def _joint_method(methods: pd.Series | None) -> str | None:
-    if methods is None:
-        return None
-    values = set(methods.dropna().astype(str))
-    if not values:
-        return None
-    return values.pop() if len(values) == 1 else "mixed"

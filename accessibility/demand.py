@@ -80,7 +80,9 @@ def population_points(
         population table, or a population is negative or fractional.
     """
     if not resolution > 0:
-        raise AccessibilityError(f"grid resolution must be a positive number of metres, got {resolution!r}")
+        raise AccessibilityError(
+            f"grid resolution must be a positive number of metres, got {resolution!r}"
+        )
     units = _check_units(units)
     totals, report = _unit_totals(units, population, year=year)
     weighted = weights is not None
@@ -89,7 +91,9 @@ def population_points(
     with_population = units[units["unit_code"].isin(totals.index)]
     empty = with_population.geometry.isna() | with_population.geometry.is_empty
     for code in with_population.loc[empty, "unit_code"]:
-        report.reject(code, "unit has no geometry: population not placed", field="geometry", id=code)
+        report.reject(
+            code, "unit has no geometry: population not placed", field="geometry", id=code
+        )
     with_population = with_population[~empty]
     pieces = _grid_pieces(with_population, resolution)
     on_grid = pieces["method"] == ""
@@ -98,7 +102,9 @@ def population_points(
         pieces = _apply_weights(pieces, with_population, weights, weight_column, resolution)
         has_weight = pieces.groupby("unit_code")["weight"].transform("sum") > 0
         pieces.loc[on_grid & has_weight, "method"] = f"grid {resolution:g} m, weighted by {name}"
-        pieces.loc[on_grid & ~has_weight, "method"] = f"grid {resolution:g} m, area-weighted (no {name} in unit)"
+        pieces.loc[on_grid & ~has_weight, "method"] = (
+            f"grid {resolution:g} m, area-weighted (no {name} in unit)"
+        )
         pieces.loc[~has_weight, "weight"] = pieces.loc[~has_weight, "area"]
     else:
         pieces["weight"] = pieces["area"]
@@ -129,7 +135,9 @@ def population_points(
     return attach(points, report)
 
 
-def population_centres(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def population_centres(
+    points: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """The population-weighted centre of each unit's points.
 
     Parameters
@@ -160,7 +168,10 @@ def population_centres(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None 
     frame["wy"] = frame["w"] * frame["y"]
     sums = frame.groupby("unit_code", sort=True)[["w", "wx", "wy"]].sum()
     centres = gpd.GeoDataFrame(
-        {"unit_code": sums.index.to_numpy(), "population": sums["w"].to_numpy().round().astype("int64")},
+        {
+            "unit_code": sums.index.to_numpy(),
+            "population": sums["w"].to_numpy().round().astype("int64"),
+        },
         geometry=gpd.points_from_xy(sums["wx"] / sums["w"], sums["wy"] / sums["w"]),
         crs=settings.CRS,
     )
@@ -189,11 +200,15 @@ def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     units["unit_code"] = units["unit_code"].astype(str)
     duplicated = units["unit_code"][units["unit_code"].duplicated()]
     if len(duplicated):
-        raise AccessibilityError(f"units layer holds unit_code {duplicated.iloc[0]!r} more than once")
+        raise AccessibilityError(
+            f"units layer holds unit_code {duplicated.iloc[0]!r} more than once"
+        )
     return units
 
 
-def _unit_totals(units: gpd.GeoDataFrame, population: pd.DataFrame, *, year: int | None) -> tuple[pd.Series, LoadReport]:
+def _unit_totals(
+    units: gpd.GeoDataFrame, population: pd.DataFrame, *, year: int | None
+) -> tuple[pd.Series, LoadReport]:
     """Population per unit code for one year, and a report of units without a figure."""
     for column in ("unit_code", "population"):
         if column not in population.columns:
@@ -204,7 +219,9 @@ def _unit_totals(units: gpd.GeoDataFrame, population: pd.DataFrame, *, year: int
         years = sorted(int(y) for y in table["year"].dropna().unique())
         chosen = years[-1] if year is None else int(year)
         if chosen not in years:
-            raise AccessibilityError(f"population table has no year {chosen}; it holds {', '.join(map(str, years))}")
+            raise AccessibilityError(
+                f"population table has no year {chosen}; it holds {', '.join(map(str, years))}"
+            )
         table = table[table["year"] == chosen]
     else:
         chosen = year
@@ -221,7 +238,9 @@ def _unit_totals(units: gpd.GeoDataFrame, population: pd.DataFrame, *, year: int
         raise AccessibilityError(f"population of unit {bad!r} is negative ({known[bad]:g})")
     if (known != np.round(known)).any():
         bad = known[known != np.round(known)].index[0]
-        raise AccessibilityError(f"population of unit {bad!r} is not a whole number ({known[bad]!r})")
+        raise AccessibilityError(
+            f"population of unit {bad!r} is not a whole number ({known[bad]!r})"
+        )
     report = LoadReport(source="population placement")
     unit_codes = set(units["unit_code"])
     for code in units["unit_code"]:
@@ -266,7 +285,9 @@ def _grid_pieces(units: gpd.GeoDataFrame, resolution: float) -> pd.DataFrame:
         local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         ix = np.repeat(x0, counts) + local % np.repeat(nx, counts)
         iy = np.repeat(y0, counts) + local // np.repeat(nx, counts)
-        cells = shapely.box(ix * resolution, iy * resolution, (ix + 1) * resolution, (iy + 1) * resolution)
+        cells = shapely.box(
+            ix * resolution, iy * resolution, (ix + 1) * resolution, (iy + 1) * resolution
+        )
         unit_geoms = geoms[owner]
         shapely.prepare(geoms)
         touching = shapely.intersects(unit_geoms, cells)
@@ -296,9 +317,13 @@ def _grid_pieces(units: gpd.GeoDataFrame, resolution: float) -> pd.DataFrame:
             )
         )
     if not frames:
-        return pd.DataFrame({"unit_code": [], "ix": [], "iy": [], "area": [], "point": [], "method": []})
+        return pd.DataFrame(
+            {"unit_code": [], "ix": [], "iy": [], "area": [], "point": [], "method": []}
+        )
     pieces = pd.concat(frames, ignore_index=True)
-    pieces = pieces.sort_values(["unit_code", "iy", "ix"], ascending=[True, False, True], kind="stable")
+    pieces = pieces.sort_values(
+        ["unit_code", "iy", "ix"], ascending=[True, False, True], kind="stable"
+    )
     return pieces.reset_index(drop=True)
 
 
@@ -316,10 +341,14 @@ def _apply_weights(
             raise MissingColumnError(None, "weight layer has no such column", field=weight_column)
         values = pd.to_numeric(weights[weight_column], errors="coerce").to_numpy(dtype=float)
         if np.isnan(values).any() or (values < 0).any():
-            raise AccessibilityError(f"weight column {weight_column!r} must hold non-negative numbers")
+            raise AccessibilityError(
+                f"weight column {weight_column!r} must hold non-negative numbers"
+            )
     else:
         values = np.ones(len(weights))
-    located = gpd.GeoDataFrame({"w": values}, geometry=weights.geometry.to_numpy(), crs=settings.CRS)
+    located = gpd.GeoDataFrame(
+        {"w": values}, geometry=weights.geometry.to_numpy(), crs=settings.CRS
+    )
     shapes = units[["unit_code", "geometry"]].assign(municipality_code="")
     # Weight points outside every unit carry no information about where a unit's people live.
     joined = assign_units(located, shapes)
@@ -352,7 +381,9 @@ def _largest_remainder(pieces: pd.DataFrame) -> np.ndarray:
     weight = pieces["weight"].to_numpy(dtype=float)
     total = pieces["total"].to_numpy(dtype=np.int64)
     weight_sum = pd.Series(weight).groupby(unit).transform("sum").to_numpy()
-    quota = np.where(weight_sum > 0, total * weight / np.where(weight_sum > 0, weight_sum, 1.0), 0.0)
+    quota = np.where(
+        weight_sum > 0, total * weight / np.where(weight_sum > 0, weight_sum, 1.0), 0.0
+    )
     base = np.floor(quota).astype(np.int64)
     fraction = quota - base
     left = total - pd.Series(base).groupby(unit).transform("sum").to_numpy()
@@ -366,7 +397,9 @@ def _largest_remainder(pieces: pd.DataFrame) -> np.ndarray:
     return result
 
 
-def _fix_overshoot(result: np.ndarray, unit: np.ndarray, total: np.ndarray, fraction: np.ndarray) -> None:
+def _fix_overshoot(
+    result: np.ndarray, unit: np.ndarray, total: np.ndarray, fraction: np.ndarray
+) -> None:
     """Take back people where floating-point rounding floored a unit above its total (rare)."""
     sums = pd.Series(result).groupby(unit).transform("sum").to_numpy()
     for code in np.unique(unit[sums > total]):
@@ -383,4 +416,7 @@ def _fix_overshoot(result: np.ndarray, unit: np.ndarray, total: np.ndarray, frac
 def _describe(points: gpd.GeoDataFrame) -> dict[str, Any]:
     """Points and people per placement method (for reports)."""
     grouped = points.groupby("method")["population"].agg(["size", "sum"])
-    return {method: {"points": int(row["size"]), "population": int(row["sum"])} for method, row in grouped.iterrows()}
+    return {
+        method: {"points": int(row["size"]), "population": int(row["sum"])}
+        for method, row in grouped.iterrows()
+    }

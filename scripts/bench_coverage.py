@@ -45,10 +45,14 @@ def overlay_grid(units: gpd.GeoDataFrame, resolution: float) -> gpd.GeoDataFrame
     ys = np.arange(np.floor(south / resolution), np.ceil(north / resolution)) * resolution
     gx, gy = np.meshgrid(xs, ys)
     cells = gpd.GeoDataFrame(
-        geometry=shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + resolution, gy.ravel() + resolution),
+        geometry=shapely.box(
+            gx.ravel(), gy.ravel(), gx.ravel() + resolution, gy.ravel() + resolution
+        ),
         crs=units.crs,
     )
-    pieces = gpd.overlay(cells, units[["unit_code", "geometry"]], how="intersection", keep_geom_type=True)
+    pieces = gpd.overlay(
+        cells, units[["unit_code", "geometry"]], how="intersection", keep_geom_type=True
+    )
     pieces["area"] = pieces.area
     return pieces
 
@@ -66,16 +70,28 @@ def main(argv: list[str] | None = None) -> int:
     units = acc.load_units(acc.find_dataset("units", data_dir))
     population = acc.load_population(acc.find_dataset("population", data_dir))
     stops = acc.load_stops(acc.find_dataset("stops", data_dir))
-    print(f"loaded {len(units)} units, {len(stops)} stops, population {population['population'].sum():,} "
-          f"in {time.perf_counter() - start:.2f} s")
+    print(
+        f"loaded {len(units)} units, {len(stops)} stops, population {population['population'].sum():,} "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
 
     rows: list[tuple[str, float, float, str]] = []
 
-    t_grid, m_grid, points = measure("grid", lambda: population_points(units, population), args.repeat)
-    t_overlay, m_overlay, pieces = measure("overlay", lambda: overlay_grid(units, 1000.0), 1)
-    rows.append((f"population_points 1 km ({len(points):,} points)", t_grid, m_grid,
-                 f"geopandas overlay of a national grid: {t_overlay:.2f} s ({t_overlay / t_grid:.1f}x), "
-                 f"{len(pieces):,} pieces"))
+    t_grid, m_grid, points = measure(
+        "grid", lambda: population_points(units, population), args.repeat
+    )
+    t_overlay, _, pieces = measure("overlay", lambda: overlay_grid(units, 1000.0), 1)
+    rows.append(
+        (
+            f"population_points 1 km ({len(points):,} points)",
+            t_grid,
+            m_grid,
+            (
+                f"geopandas overlay of a national grid: {t_overlay:.2f} s "
+                f"({t_overlay / t_grid:.1f}x), {len(pieces):,} pieces"
+            ),
+        )
+    )
 
     proxies = proxy_sites(units, how="most_served_stop", stops=stops)
     intercity = stops[stops["intercity"]]
@@ -87,28 +103,46 @@ def main(argv: list[str] | None = None) -> int:
 
     t_kd, _, distance = measure("kd", kd_tree, args.repeat)
     assert np.allclose(checked["distance"].to_numpy(), distance)
-    rows.append((f"stop_rule ({len(proxies)} sites, {len(intercity)} intercity stops)", t_rule, m_rule,
-                 f"bare cKDTree query: {t_kd * 1000:.1f} ms ({t_rule / t_kd:.0f}x slower: checks, notes, columns)"))
+    rows.append(
+        (
+            f"stop_rule ({len(proxies)} sites, {len(intercity)} intercity stops)",
+            t_rule,
+            m_rule,
+            f"bare cKDTree query: {t_kd * 1000:.1f} ms ({t_rule / t_kd:.0f}x slower: checks, notes, columns)",
+        )
+    )
 
     t_stops, m_stops, _ = measure("stops", lambda: unit_coverage(units, stops), args.repeat)
 
     def plain_join() -> Any:
-        joined = gpd.sjoin(stops[["geometry"]], units[["unit_code", "geometry"]], predicate="within")
+        joined = gpd.sjoin(
+            stops[["geometry"]], units[["unit_code", "geometry"]], predicate="within"
+        )
         return joined.groupby("unit_code").size()
 
     t_join, _, _ = measure("join", plain_join, args.repeat)
-    rows.append(("unit_coverage, stops only", t_stops, m_stops,
-                 f"plain sjoin count: {t_join:.2f} s ({t_stops / t_join:.1f}x: also tolerance, intercity reach)"))
+    rows.append(
+        (
+            "unit_coverage, stops only",
+            t_stops,
+            m_stops,
+            f"plain sjoin count: {t_join:.2f} s ({t_stops / t_join:.1f}x: also tolerance, intercity reach)",
+        )
+    )
 
     t_full, m_full, table = measure(
         "full", lambda: unit_coverage(units, stops, proxies, population, points=points), args.repeat
     )
-    rows.append(("unit_coverage, national (stops, proxies, population)", t_full, m_full,
-                 f"{len(table)} units, {len(points):,} population points"))
-
-    t_all, m_all, _ = measure(
-        "all", lambda: unit_coverage(units, stops, proxies, population), 1
+    rows.append(
+        (
+            "unit_coverage, national (stops, proxies, population)",
+            t_full,
+            m_full,
+            f"{len(table)} units, {len(points):,} population points",
+        )
     )
+
+    t_all, m_all, _ = measure("all", lambda: unit_coverage(units, stops, proxies, population), 1)
     rows.append(("unit_coverage incl. building the grid", t_all, m_all, ""))
 
     width = max(len(r[0]) for r in rows)

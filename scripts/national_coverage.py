@@ -33,7 +33,10 @@ CAVEAT = (
     "municipality has a 'centre' by construction."
 )
 
-def run(data_dir: Path, out: Path, *, resolution: float, distance: float, network: Any = None) -> dict[str, Any]:
+
+def run(
+    data_dir: Path, out: Path, *, resolution: float, distance: float, network: Any = None
+) -> dict[str, Any]:
     """Load the real layers, run the coverage for both proxies, write everything under ``out``."""
     started = time.perf_counter()
     units = acc.load_units(acc.find_dataset("units", data_dir))
@@ -88,19 +91,27 @@ def run(data_dir: Path, out: Path, *, resolution: float, distance: float, networ
         "note": "a unit where an intercity stop lies within the distance of some point of it (straight line)",
     }
     national["checks"] = checks
-    national["seconds"] = {"load_and_grid": round(loaded - started, 2), "total": round(time.perf_counter() - started, 2)}
+    national["seconds"] = {
+        "load_and_grid": round(loaded - started, 2),
+        "total": round(time.perf_counter() - started, 2),
+    }
+    bound = national["upper_bound"]["population_of_those_units"]["count"]
     lines += [
         "## Upper bound",
-        f"In {possible.sum()} of {len(table)} units some location lies within {distance:g} m (straight line) of an "
-        f"intercity stop; they hold {national['upper_bound']['population_of_those_units']['count']:,} of "
-        f"{checks['population_in_table']:,} people.",
+        (
+            f"In {possible.sum()} of {len(table)} units some location lies within {distance:g} m "
+            f"(straight line) of an intercity stop; they hold {bound:,} of "
+            f"{checks['population_in_table']:,} people."
+        ),
         "",
         "## Checks",
-        f"{checks['units']} units; {checks['stops_in_units']} of {checks['stops_total']} stops counted in units "
-        f"({len(checks['stops_given_to_nearest_unit'])} given to the nearest unit, "
-        f"{len(checks['stops_outside_all_units'])} outside all units); population {checks['population_in_table']:,} "
-        f"({checks['population_year']}), {checks['population_on_grid']:,} placed on {checks['population_points']:,} "
-        f"grid points.",
+        (
+            f"{checks['units']} units; {checks['stops_in_units']} of {checks['stops_total']} stops "
+            f"counted in units ({len(checks['stops_given_to_nearest_unit'])} given to the nearest "
+            f"unit, {len(checks['stops_outside_all_units'])} outside all units); population "
+            f"{checks['population_in_table']:,} ({checks['population_year']}), "
+            f"{checks['population_on_grid']:,} placed on {checks['population_points']:,} grid points."
+        ),
     ]
     national["text"] = "\n".join(lines)
     write_json(out / "national_summary.json", national)
@@ -110,11 +121,27 @@ def run(data_dir: Path, out: Path, *, resolution: float, distance: float, networ
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=None, help="folder of the real datasets (default $ACCESSIBILITY_DATA)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder of the real datasets (default $ACCESSIBILITY_DATA)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--resolution", type=float, default=1000.0, help="population grid cell size, metres")
-    parser.add_argument("--distance", type=float, default=settings.STOP_RULE_DISTANCE_M, help="stop rule distance, metres")
-    parser.add_argument("--network", default=None, help="walking network (saved .npz or OSM file); default straight lines")
+    parser.add_argument(
+        "--resolution", type=float, default=1000.0, help="population grid cell size, metres"
+    )
+    parser.add_argument(
+        "--distance",
+        type=float,
+        default=settings.STOP_RULE_DISTANCE_M,
+        help="stop rule distance, metres",
+    )
+    parser.add_argument(
+        "--network",
+        default=None,
+        help="walking network (saved .npz or OSM file); default straight lines",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir
     if data_dir is None:
@@ -129,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         from accessibility.network import walk_network
 
         network = walk_network(args.network)
-    national = run(data_dir, args.out, resolution=args.resolution, distance=args.distance, network=network)
+    national = run(
+        data_dir, args.out, resolution=args.resolution, distance=args.distance, network=network
+    )
     print(national["text"])
     print(f"\nwritten to {args.out} in {national['seconds']['total']} s")
     return 0

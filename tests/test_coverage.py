@@ -153,7 +153,9 @@ def test_stop_rule_flags_missing_sea_and_duplicate_sites(stops, units):
 
 
 def test_stop_rule_refuses_repeated_site_ids(stops):
-    sites = gpd.GeoDataFrame({"site_id": ["a", "a"]}, geometry=[at(0, 0), at(5, 5)], crs="EPSG:3059")
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["a", "a"]}, geometry=[at(0, 0), at(5, 5)], crs="EPSG:3059"
+    )
     with pytest.raises(AccessibilityError, match="'a' more than once"):
         stop_rule(sites, stops)
 
@@ -183,7 +185,10 @@ def test_stop_rule_requires_the_intercity_flag(stops, centres):
 def street() -> object:
     """A street along y = 1500 through units One and Two only (ending 1 km short of Three's centres)."""
     lines = gpd.GeoDataFrame(
-        geometry=[LineString([(X0 + x, Y0 + 1500), (X0 + x + 500, Y0 + 1500)]) for x in range(0, 5500, 500)],
+        geometry=[
+            LineString([(X0 + x, Y0 + 1500), (X0 + x + 500, Y0 + 1500)])
+            for x in range(0, 5500, 500)
+        ],
         crs="EPSG:3059",
     )
     return walk_network(lines)
@@ -217,7 +222,10 @@ def test_unit_table_counts_stops_and_centres(units, stops, centres, population):
     assert table["best_centre"].tolist()[0] == "c1" and table["best_centre"].tolist()[2] == "c3"
     assert pd.isna(table["best_centre"].iloc[1])
     assert table["centre_stop_distance"].iloc[[0, 2]].tolist() == pytest.approx([300.0, 900.0])
-    assert table["centre_meets_rule"].tolist()[0] is True and table["centre_meets_rule"].tolist()[2] is False
+    assert (
+        table["centre_meets_rule"].tolist()[0] is True
+        and table["centre_meets_rule"].tolist()[2] is False
+    )
     assert pd.isna(table["centre_meets_rule"].iloc[1])
     assert table["status"].tolist() == [STATUS_MEETS, STATUS_NONE, STATUS_FAILS, STATUS_NONE]
     assert list(table["status"].cat.categories) == list(STATUS_VALUES)
@@ -248,10 +256,14 @@ def test_population_distances_match_a_brute_force_computation(units, stops, cent
     for code in ["0100001", "0200001", "0200002"]:
         mine = (points["unit_code"] == code).to_numpy()
         row = table.set_index("unit_code").loc[code]
-        assert row["pop_mean_distance"] == pytest.approx(np.average(nearest[mine], weights=weights[mine]))
+        assert row["pop_mean_distance"] == pytest.approx(
+            np.average(nearest[mine], weights=weights[mine])
+        )
         for t in (700, 2000, 5000):
             assert row[f"pop_beyond_{t}"] == weights[mine][nearest[mine] > t].sum()
-            assert row[f"share_beyond_{t}"] == pytest.approx(row[f"pop_beyond_{t}"] / row["population"], abs=1e-6)
+            assert row[f"share_beyond_{t}"] == pytest.approx(
+                row[f"pop_beyond_{t}"] / row["population"], abs=1e-6
+            )
         assert row["pop_unreachable"] == 0
         assert row["pop_distance_method"] == "euclidean"
     # Unit Four's grid columns lie 1.5-1.8, 2.5-2.7 and 3.5-3.6 km from c3.
@@ -273,12 +285,22 @@ def test_unit_table_without_centres_or_stops(units, population):
 def test_centres_without_stops_are_counted_but_not_judged(units, centres):
     table = unit_coverage(units, centres=centres)
     assert table["centres"].tolist() == [1, 0, 2, 0]
-    assert table["status"].tolist() == [STATUS_UNMEASURED, STATUS_NONE, STATUS_UNMEASURED, STATUS_NONE]
+    assert table["status"].tolist() == [
+        STATUS_UNMEASURED,
+        STATUS_NONE,
+        STATUS_UNMEASURED,
+        STATUS_NONE,
+    ]
 
 
 def test_centre_in_the_sea_is_listed_not_counted(units, stops, centres):
     sea = pd.concat(
-        [centres, gpd.GeoDataFrame({"site_id": ["wet"], "kind": "centre"}, geometry=[at(4500, -4000)], crs="EPSG:3059")],
+        [
+            centres,
+            gpd.GeoDataFrame(
+                {"site_id": ["wet"], "kind": "centre"}, geometry=[at(4500, -4000)], crs="EPSG:3059"
+            ),
+        ],
         ignore_index=True,
     )
     table = unit_coverage(units, stops, sea)
@@ -286,7 +308,9 @@ def test_centre_in_the_sea_is_listed_not_counted(units, stops, centres):
     assert table.attrs["coverage"]["centres"]["outside_all_units"] == ["wet"]
 
 
-def test_network_that_misses_a_unit_marks_it_and_never_fakes_distances(units, stops, centres, population, street):
+def test_network_that_misses_a_unit_marks_it_and_never_fakes_distances(
+    units, stops, centres, population, street
+):
     table = unit_coverage(units, stops, centres, population, network=street)
     by_code = table.set_index("unit_code")
     assert by_code.loc["0100001", "status"] == STATUS_MEETS
@@ -406,15 +430,27 @@ def test_assess_and_write_coverage(tmp_path, units, stops, centres, population):
     assert result.summary["sites"]["within"]["count"] == 1
     assert result.points["population"].sum() == 2790
     written = write_coverage(result, tmp_path / "out")
-    assert set(written) == {"gpkg", "units_csv", "sites_csv", "gaps_csv", "summary_json", "summary_txt"}
+    assert set(written) == {
+        "gpkg",
+        "units_csv",
+        "sites_csv",
+        "gaps_csv",
+        "summary_json",
+        "summary_txt",
+    }
     layers = set(pyogrio.list_layers(written["gpkg"])[:, 0])
     assert layers == {"units", "sites", "gaps", "population_points"}
     back = gpd.read_file(written["gpkg"], layer="units")
     assert len(back) == 4 and back.crs.to_epsg() == 3059
     assert back["status"].tolist() == result.units["status"].astype(str).tolist()
     units_csv = pd.read_csv(written["units_csv"], dtype={"unit_code": str})
-    assert "geometry" not in units_csv.columns and units_csv["unit_code"].tolist() == list(units["unit_code"])
-    assert json.loads(written["summary_json"].read_text(encoding="utf-8"))["population"]["total"] == 2790
+    assert "geometry" not in units_csv.columns and units_csv["unit_code"].tolist() == list(
+        units["unit_code"]
+    )
+    assert (
+        json.loads(written["summary_json"].read_text(encoding="utf-8"))["population"]["total"]
+        == 2790
+    )
     assert written["summary_txt"].read_text(encoding="utf-8").startswith("33.3% of centres")
     assert not list((tmp_path / "out").glob(".*"))  # no temporary files left behind
 
@@ -429,13 +465,20 @@ def test_most_served_stop_proxy_picks_most_routes_then_lowest_id(units, stops):
         geometry=[at(2000, 2000)],
         crs="EPSG:3059",
     )
-    sites = proxy_sites(units, how="most_served_stop", stops=pd.concat([served, extra], ignore_index=True))
+    sites = proxy_sites(
+        units, how="most_served_stop", stops=pd.concat([served, extra], ignore_index=True)
+    )
     chosen = dict(zip(sites["unit_code"], sites["stop_id"], strict=True))
     # One: s2 and s0 both have 5 routes; s0 wins the tie by id. Four: s5, given to it from just outside.
     assert chosen == {"0100001": "s0", "0100002": "s3", "0200001": "s4", "0200002": "s5"}
     assert set(sites["kind"]) == {"proxy: most-served stop"}
     assert all("proxy" in name for name in sites["name"])
-    assert sites["site_id"].tolist() == ["proxy-0100001", "proxy-0100002", "proxy-0200001", "proxy-0200002"]
+    assert sites["site_id"].tolist() == [
+        "proxy-0100001",
+        "proxy-0100002",
+        "proxy-0200001",
+        "proxy-0200002",
+    ]
     assert sites["municipality_code"].tolist() == ["0100000", "0100000", "0200000", "0200000"]
     assert sites.attrs["proxy"]["units_without_proxy"] == []
 
@@ -459,3 +502,30 @@ def test_population_centre_and_representative_point_proxies(units, population):
         proxy_sites(units, how="library")
     with pytest.raises(AccessibilityError, match="stops"):
         proxy_sites(units, how="most_served_stop")
+
+
+def test_sites_without_id_or_with_repeated_index_labels(stops, centres):
+    unnamed = centres.assign(site_id=["c1", None, "c3"])
+    with pytest.raises(AccessibilityError, match="position 1 has no site_id"):
+        stop_rule(unnamed, stops)
+    doubled = pd.concat([centres.iloc[[0]], centres.iloc[[1]]])
+    doubled.index = [7, 7]
+    result = stop_rule(doubled, stops)
+    assert result["distance"].tolist() == pytest.approx([300.0, 2400.0])
+
+
+def test_summary_lists_centres_in_the_sea_and_people_off_the_network(
+    units, stops, centres, population, street
+):
+    wet = gpd.GeoDataFrame({"site_id": ["wet"]}, geometry=[at(4500, -4000)], crs="EPSG:3059")
+    table = unit_coverage(
+        units, stops, pd.concat([centres, wet], ignore_index=True), population, network=street
+    )
+    figures = summary(table)
+    assert figures["centres"]["outside_all_units"] == {"count": 1, "of": 4, "share": 0.25}
+    assert figures["centres"]["outside_ids"] == ["wet"]
+    assert "1 of 4 centres lie outside every unit" in figures["text"]
+    unreachable = int(table["pop_unreachable"].sum())
+    assert figures["population"]["unreachable"]["count"] == unreachable > 0
+    assert "does not reach" in figures["text"]
+    assert figures["population"]["placement"] == ["grid 1000 m, area-weighted"]

@@ -36,7 +36,12 @@ def layers(real_data: Path) -> dict:
 def national(layers: dict) -> dict:
     proxies = proxy_sites(layers["units"], how="most_served_stop", stops=layers["stops"])
     result = assess(
-        layers["units"], layers["stops"], proxies, layers["population"], points=layers["points"], site_label="proxies"
+        layers["units"],
+        layers["stops"],
+        proxies,
+        layers["population"],
+        points=layers["points"],
+        site_label="proxies",
     )
     return {"proxies": proxies, "result": result}
 
@@ -85,7 +90,9 @@ def test_units_where_the_rule_is_impossible_match_polygon_distances(layers, nati
     units = layers["units"]
     intercity = layers["stops"][layers["stops"]["intercity"]]
     tree = shapely.STRtree(intercity.geometry.to_numpy())
-    unit_index, _ = tree.query_nearest(units.geometry.to_numpy(), return_distance=False, all_matches=False)
+    unit_index, _ = tree.query_nearest(
+        units.geometry.to_numpy(), return_distance=False, all_matches=False
+    )
     _, gap = tree.query_nearest(units.geometry.to_numpy(), return_distance=True, all_matches=False)
     near = pd.Series(gap <= 700, index=units["unit_code"].to_numpy()[unit_index])
     table = national["result"].units.set_index("unit_code")
@@ -110,7 +117,10 @@ def test_gaps_rank_and_cover_units_without_intercity_stop(national):
     ranked = national["result"].gaps
     table = national["result"].units
     no_intercity = set(table.loc[table["intercity_stops"] == 0, "unit_code"])
-    assert set(ranked.loc[ranked["gap"] == "no intercity stop in the unit", "unit_code"]) == no_intercity
+    assert (
+        set(ranked.loc[ranked["gap"] == "no intercity stop in the unit", "unit_code"])
+        == no_intercity
+    )
     affected = ranked["population_affected"].to_numpy(dtype=float)
     assert (np.diff(affected) <= 0).all()
 

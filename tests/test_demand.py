@@ -32,7 +32,12 @@ def _units(shapes: dict[str, object], crs: str = "EPSG:3059") -> gpd.GeoDataFram
 
 def _population(figures: dict[str, int], year: int = 2024) -> pd.DataFrame:
     return pd.DataFrame(
-        {"unit_code": list(figures), "unit_name": "x", "year": year, "population": list(figures.values())}
+        {
+            "unit_code": list(figures),
+            "unit_name": "x",
+            "year": year,
+            "population": list(figures.values()),
+        }
     )
 
 
@@ -149,15 +154,23 @@ def test_weights_put_people_where_the_weight_points_are():
 def test_weight_column_is_used_and_validated():
     units = _units({"0100001": ALIGNED})
     places = gpd.GeoDataFrame(
-        {"people": [3.0, 1.0]}, geometry=[Point(500_500, 300_500), Point(502_500, 301_500)], crs="EPSG:3059"
+        {"people": [3.0, 1.0]},
+        geometry=[Point(500_500, 300_500), Point(502_500, 301_500)],
+        crs="EPSG:3059",
     )
-    points = population_points(units, _population({"0100001": 100}), weights=places, weight_column="people")
+    points = population_points(
+        units, _population({"0100001": 100}), weights=places, weight_column="people"
+    )
     assert sorted(points["population"]) == [25, 75]
     with pytest.raises(MissingColumnError, match="weight"):
-        population_points(units, _population({"0100001": 100}), weights=places, weight_column="nope")
+        population_points(
+            units, _population({"0100001": 100}), weights=places, weight_column="nope"
+        )
     places["people"] = [-1.0, 1.0]
     with pytest.raises(AccessibilityError, match="non-negative"):
-        population_points(units, _population({"0100001": 100}), weights=places, weight_column="people")
+        population_points(
+            units, _population({"0100001": 100}), weights=places, weight_column="people"
+        )
 
 
 @pytest.mark.parametrize(
@@ -165,7 +178,10 @@ def test_weight_column_is_used_and_validated():
     [
         (pd.DataFrame({"unit_code": ["0100001"], "population": [-5]}), "negative"),
         (pd.DataFrame({"unit_code": ["0100001"], "population": [5.5]}), "whole number"),
-        (pd.DataFrame({"unit_code": ["0100001", "0100001"], "population": [5, 6]}), "more than once"),
+        (
+            pd.DataFrame({"unit_code": ["0100001", "0100001"], "population": [5, 6]}),
+            "more than once",
+        ),
         (pd.DataFrame({"unit_code": ["0100001"]}), "population"),
     ],
 )
@@ -193,7 +209,11 @@ def test_empty_units_give_an_empty_layer_with_the_columns():
 @given(
     sizes=st.lists(
         st.tuples(
-            st.floats(100, 4_000), st.floats(100, 4_000), st.floats(0, 999), st.floats(0, 999), st.integers(0, 50_000)
+            st.floats(100, 4_000),
+            st.floats(100, 4_000),
+            st.floats(0, 999),
+            st.floats(0, 999),
+            st.integers(0, 50_000),
         ),
         min_size=1,
         max_size=5,
@@ -209,7 +229,9 @@ def test_totals_are_preserved_exactly_for_any_shape(sizes, resolution):
         shapes[code] = Polygon([(x0, y0), (x0 + w, y0), (x0 + w, y0 + h), (x0 + w / 3, y0 + h)])
         figures[code] = people
     points = population_points(_units(shapes), _population(figures), resolution=resolution)
-    per_unit = points.groupby("unit_code")["population"].sum().reindex(sorted(figures), fill_value=0)
+    per_unit = (
+        points.groupby("unit_code")["population"].sum().reindex(sorted(figures), fill_value=0)
+    )
     assert per_unit.to_dict() == figures
     assert (points["population"] > 0).all()
     inside = points.geometry.values.covered_by(
@@ -225,7 +247,9 @@ def test_population_centres_are_weighted_and_stay_inside_the_unit():
     assert len(centres) == 1
     assert centres.geometry.iloc[0].equals_exact(Point(501_500, 301_000), 1e-6)
     # A U-shaped unit: its weighted centre falls in the empty middle, so it moves to a populated point.
-    u_shape = box(600_000, 300_000, 605_000, 305_000).difference(box(601_000, 301_000, 604_000, 305_000))
+    u_shape = box(600_000, 300_000, 605_000, 305_000).difference(
+        box(601_000, 301_000, 604_000, 305_000)
+    )
     u_units = _units({"0100009": u_shape})
     u_points = population_points(u_units, _population({"0100009": 1_700}))
     centre = population_centres(u_points, u_units).geometry.iloc[0]
