@@ -54,3 +54,4 @@ from .demand import population_centres, population_points
 # [planning]
 # [maps, interactive map, report]
 from .plot import plot_coverage_map, plot_municipality_sheets, save_figure, write_municipality_sheets
+from .webmap import interactive_map, save_interactive_map

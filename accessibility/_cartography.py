@@ -20,7 +20,13 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from . import settings
-from .coverage import STATUS_FAILS, STATUS_MEETS, STATUS_NONE, STATUS_NOT_ASSESSED, STATUS_UNMEASURED
+from .coverage import (
+    STATUS_FAILS,
+    STATUS_MEETS,
+    STATUS_NONE,
+    STATUS_NOT_ASSESSED,
+    STATUS_UNMEASURED,
+)
 
 #: Colour of each documented coverage status (:data:`accessibility.coverage.STATUS_VALUES`).
 #: Paul Tol's "light" scheme: distinguishable with the common colour-vision deficiencies,
@@ -41,9 +47,27 @@ MISSING_STATUS_LABEL: str = "no status"
 #: Marker styles of the point layers, shared by the legend and the map so that they always agree.
 POINT_STYLES: dict[str, dict[str, object]] = {
     "stop": {"marker": "o", "color": "#777777", "size": 0.6, "edgecolor": "none", "zorder": 4},
-    "intercity_stop": {"marker": "o", "color": "#004488", "size": 1.6, "edgecolor": "none", "zorder": 5},
-    "centre": {"marker": "o", "color": "#000000", "size": 14.0, "edgecolor": "#FFFFFF", "zorder": 7},
-    "proposed": {"marker": "*", "color": "#AA3377", "size": 34.0, "edgecolor": "#FFFFFF", "zorder": 8},
+    "intercity_stop": {
+        "marker": "o",
+        "color": "#004488",
+        "size": 1.6,
+        "edgecolor": "none",
+        "zorder": 5,
+    },
+    "centre": {
+        "marker": "o",
+        "color": "#000000",
+        "size": 14.0,
+        "edgecolor": "#FFFFFF",
+        "zorder": 7,
+    },
+    "proposed": {
+        "marker": "*",
+        "color": "#AA3377",
+        "size": 34.0,
+        "edgecolor": "#FFFFFF",
+        "zorder": 8,
+    },
 }
 #: Same layers on a zoomed sheet, where there is room for bigger symbols.
 SHEET_POINT_STYLES: dict[str, dict[str, object]] = {
@@ -121,7 +145,9 @@ def status_colours(
         return f"{text} ({count})" if counts_in_legend else text
 
     entries = [
-        (label(value, int(counts[value])), colour) for value, colour in palette.items() if counts.get(value, 0) > 0
+        (label(value, int(counts[value])), colour)
+        for value, colour in palette.items()
+        if counts.get(value, 0) > 0
     ]
     for value in sorted(unknown):
         entries.append((label(f"{value} (not in palette)", unknown[value]), UNKNOWN_STATUS_COLOUR))
@@ -208,7 +234,11 @@ def add_scale_bar(
         artists.append(rect)
     ticks = [0.0, length] if segments < 2 else [0.0, length / 2, length]
     for tick in ticks:
-        text = format_distance(tick) if tick == length else f"{tick / 1000 if length >= 1000 else tick:g}"
+        text = (
+            format_distance(tick)
+            if tick == length
+            else f"{tick / 1000 if length >= 1000 else tick:g}"
+        )
         artists.append(
             ax.text(
                 x0 + tick,
@@ -282,7 +312,11 @@ def add_north_arrow(
         xytext=tail,
         xycoords="axes fraction",
         textcoords="axes fraction",
-        arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7", "color": "#000000", "lw": 1.2},
+        arrowprops={
+            "arrowstyle": "-|>,head_width=0.35,head_length=0.7",
+            "color": "#000000",
+            "lw": 1.2,
+        },
         zorder=20,
         annotation_clip=False,
     )
@@ -306,7 +340,9 @@ def patch_handle(label: str, colour: str) -> Patch:
     return Patch(facecolor=colour, edgecolor="#555555", linewidth=0.4, label=label)
 
 
-def point_handle(label: str, style: Mapping[str, object], *, legend_size: float | None = None) -> Line2D:
+def point_handle(
+    label: str, style: Mapping[str, object], *, legend_size: float | None = None
+) -> Line2D:
     """Legend entry for a point layer drawn with ``style`` (see :data:`POINT_STYLES`)."""
     size = float(legend_size if legend_size is not None else math.sqrt(float(style["size"])))  # type: ignore[arg-type]
     # A white halo separates symbols on the map; on the legend's white background a thin
@@ -330,7 +366,9 @@ def line_handle(label: str, *, colour: str, linewidth: float) -> Line2D:
     return Line2D([], [], color=colour, linewidth=linewidth, label=label)
 
 
-def label_candidates(geometry: BaseGeometry, *, grid: int = 7, limit: int = 12) -> list[tuple[float, float]]:
+def label_candidates(
+    geometry: BaseGeometry, *, grid: int = 7, limit: int = 12
+) -> list[tuple[float, float]]:
     """Points inside a polygon where its label may go, best first.
 
     The pole of inaccessibility (farthest from the edge) comes first, then the
@@ -341,7 +379,9 @@ def label_candidates(geometry: BaseGeometry, *, grid: int = 7, limit: int = 12) 
     candidates = [polylabel(largest, tolerance=max(largest.length / 1000, 1e-9))]
     candidates.append(geometry.representative_point())
     x_min, y_min, x_max, y_max = geometry.bounds
-    xs, ys = np.meshgrid(np.linspace(x_min, x_max, grid + 2)[1:-1], np.linspace(y_min, y_max, grid + 2)[1:-1])
+    xs, ys = np.meshgrid(
+        np.linspace(x_min, x_max, grid + 2)[1:-1], np.linspace(y_min, y_max, grid + 2)[1:-1]
+    )
     xs, ys = xs.ravel(), ys.ravel()
     inside = shapely.contains_xy(geometry, xs, ys)
     grid_points = shapely.points(xs[inside], ys[inside])
@@ -398,7 +438,10 @@ def place_labels(
             box = text.get_window_extent(renderer=renderer)  # type: ignore[arg-type]
             extent = np.array([box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad])
             inside_axes = axes_box is None or (
-                box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0 and box.y1 <= axes_box.y1
+                box.x0 >= axes_box.x0
+                and box.x1 <= axes_box.x1
+                and box.y0 >= axes_box.y0
+                and box.y1 <= axes_box.y1
             )
             if inside_axes and not any(_boxes_overlap(extent, other) for other in placed):
                 placed.append(extent)
@@ -409,7 +452,9 @@ def place_labels(
     return hidden
 
 
-def hide_overlapping_labels(texts: Sequence[Text], renderer: object, *, pad: float = 1.0) -> list[Text]:
+def hide_overlapping_labels(
+    texts: Sequence[Text], renderer: object, *, pad: float = 1.0
+) -> list[Text]:
     """Hide every label that overlaps one drawn before it (the order sets the priority).
 
     Returns the hidden labels, so that callers can say how many were left out.

@@ -15,12 +15,12 @@ import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
-import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
@@ -53,7 +53,12 @@ SAVE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 # A concrete family name (not "sans-serif") is stored in each text, so the font does not
 # depend on the caller's rcParams at draw time.
 _FONT = "DejaVu Sans"
-_RC = {"font.family": [_FONT], "axes.titlesize": 11, "legend.fontsize": 7, "legend.title_fontsize": 7}
+_RC = {
+    "font.family": [_FONT],
+    "axes.titlesize": 11,
+    "legend.fontsize": 7,
+    "legend.title_fontsize": 7,
+}
 _TITLE_SIZE = 11.0
 _LEGEND_SIZE = 7.0
 _NOTE_SIZE = 6.0
@@ -142,7 +147,9 @@ def plot_coverage_map(
         legend_entries = _status_entries(units, status_column, palette)
         handles = [carto.patch_handle(label, colour) for label, colour in legend_entries]
         handles += [
-            carto.line_handle("municipality boundary", colour=_MUNICIPALITY_EDGE["color"], linewidth=0.8)
+            carto.line_handle(
+                "municipality boundary", colour=_MUNICIPALITY_EDGE["color"], linewidth=0.8
+            )
         ]
         handles += _point_handles(layers, intercity_column, carto.POINT_STYLES)
         n_cols = 3
@@ -421,7 +428,9 @@ def _split_stops(
     return stops[flag], stops[~flag]
 
 
-def _point_layers(layers: _Layers, intercity_column: str) -> list[tuple[gpd.GeoDataFrame, str, str]]:
+def _point_layers(
+    layers: _Layers, intercity_column: str
+) -> list[tuple[gpd.GeoDataFrame, str, str]]:
     """(points, style key, legend label) of every point layer given, in drawing order."""
     intercity, other = _split_stops(layers.stops, intercity_column)
     found = [
@@ -443,7 +452,9 @@ def _point_handles(
     """Legend entries with the number of points (inside ``count_within`` when given)."""
     legend_order = {"intercity_stop": 0, "stop": 1, "centre": 2, "proposed": 3}
     handles = []
-    for layer, key, label in sorted(_point_layers(layers, intercity_column), key=lambda t: legend_order[t[1]]):
+    for layer, key, label in sorted(
+        _point_layers(layers, intercity_column), key=lambda t: legend_order[t[1]]
+    ):
         if count_within is None:
             count = f"{len(layer)}"
         else:
@@ -527,13 +538,22 @@ def _label_municipalities(ax: Axes, municipalities: gpd.GeoDataFrame) -> list[st
         row = municipalities.loc[idx]
         point = row.geometry.representative_point()
         texts.append(
-            _halo_text(ax, point.x, point.y, str(row["municipality_name"]), fontsize=_MUNICIPALITY_LABEL_SIZE, zorder=9)
+            _halo_text(
+                ax,
+                point.x,
+                point.y,
+                str(row["municipality_name"]),
+                fontsize=_MUNICIPALITY_LABEL_SIZE,
+                zorder=9,
+            )
         )
     hidden = carto.hide_overlapping_labels(texts, _renderer(ax.figure))
     return [t.get_text() for t in hidden]
 
 
-def _title_legend_note(ax: Axes, title: str, handles: list[object], n_cols: int, note: str) -> Legend:
+def _title_legend_note(
+    ax: Axes, title: str, handles: list[object], n_cols: int, note: str
+) -> Legend:
     ax.set_title(title, loc="left", fontsize=_TITLE_SIZE, pad=8)
     legend = ax.legend(
         handles=handles,
@@ -604,14 +624,25 @@ def _municipality_sheet(
             centres=_clip(layers.centres, view),
             proposed=_clip(layers.proposed, view),
         )
-        handles = [carto.patch_handle(label, colour) for label, colour in _status_entries(mine, status_column, palette)]
-        neighbours = units[(units["municipality_code"].astype(str) != code) & units.intersects(box(*view))]
+        handles = [
+            carto.patch_handle(label, colour)
+            for label, colour in _status_entries(mine, status_column, palette)
+        ]
+        neighbours = units[
+            (units["municipality_code"].astype(str) != code) & units.intersects(box(*view))
+        ]
         if not neighbours.empty:
             handles.append(carto.patch_handle("other municipality", _CONTEXT_FILL["facecolor"]))
-        handles.append(carto.line_handle("municipality boundary", colour=_MUNICIPALITY_EDGE["color"], linewidth=1.2))
+        handles.append(
+            carto.line_handle(
+                "municipality boundary", colour=_MUNICIPALITY_EDGE["color"], linewidth=1.2
+            )
+        )
         handles += _point_handles(local, intercity_column, styles, count_within=area)
         n_cols = 3
-        fig, ax = _new_map_figure(width=width, data_aspect=aspect, legend_rows=math.ceil(len(handles) / n_cols) + 1)
+        fig, ax = _new_map_figure(
+            width=width, data_aspect=aspect, legend_rows=math.ceil(len(handles) / n_cols) + 1
+        )
         if not neighbours.empty:
             neighbours.geometry.plot(ax=ax, zorder=0, **_CONTEXT_FILL)
         _draw_units(ax, mine, status_column, palette)
@@ -628,10 +659,14 @@ def _municipality_sheet(
             note = f"Names left out for lack of space: {', '.join(sorted(hidden))}. {note}"
         title = f"{name}: coverage by territorial unit"
         _title_legend_note(ax, title, handles, n_cols, note)
-    return MunicipalitySheet(municipality_code=code, municipality_name=name, figure=fig, hidden_labels=hidden)
+    return MunicipalitySheet(
+        municipality_code=code, municipality_name=name, figure=fig, hidden_labels=hidden
+    )
 
 
-def _label_units(ax: Axes, units: gpd.GeoDataFrame, *, obstacles: Sequence[np.ndarray] = ()) -> list[str]:
+def _label_units(
+    ax: Axes, units: gpd.GeoDataFrame, *, obstacles: Sequence[np.ndarray] = ()
+) -> list[str]:
     """Label units inside their polygons; towns and cities first, then parishes by area."""
     is_town = (
         units["unit_kind"].isin(["state_city", "town"]).to_numpy()
@@ -658,11 +693,15 @@ def _label_units(ax: Axes, units: gpd.GeoDataFrame, *, obstacles: Sequence[np.nd
     # Centre symbols sit in towns, where the label would go: try just above, then below them.
     line = _LABEL_SIZE * 1.3
     offsets = ((0.0, 0.0), (0.0, line), (0.0, -line))
-    hidden = carto.place_labels(texts, candidates, _renderer(ax.figure), obstacles=obstacles, offsets=offsets)
+    hidden = carto.place_labels(
+        texts, candidates, _renderer(ax.figure), obstacles=obstacles, offsets=offsets
+    )
     return [t.get_text() for t in hidden]
 
 
-def _clip(points: gpd.GeoDataFrame | None, view: tuple[float, float, float, float]) -> gpd.GeoDataFrame | None:
+def _clip(
+    points: gpd.GeoDataFrame | None, view: tuple[float, float, float, float]
+) -> gpd.GeoDataFrame | None:
     if points is None:
         return None
     x_min, y_min, x_max, y_max = view
