@@ -1,0 +1,626 @@
+"""Exact location models on a demand × candidate cost matrix: p-median, MCLP, set cover, p-center."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from .._errors import InfeasibleError
+from . import _highs
+from ._input import (
+    Pairs,
+    _describe_rows,
+    check_p,
+    group_rows,
+    nearest_open,
+    to_fixed,
+    to_groups,
+    to_pairs,
+    to_weights,
+)
+from .result import LocationResult
+
+#: Default of ``mip_rel_gap``: tight enough that objectives match other exact solvers to 6 digits.
+DEFAULT_GAP = 1e-6
+
+
+def p_median(
+    cost: Any,
+    p: int,
+    weights: Any = None,
+    *,
+    fixed: Any = None,
+    groups: Sequence[Hashable] | None = None,
+    per_group: str = "at_most",
+    allow_unassigned: bool = False,
+    k_nearest: int | None = None,
+    time_limit: float = 600.0,
+    mip_rel_gap: float = DEFAULT_GAP,
+    threads: int = 1,
+    seed: int = 0,
+) -> LocationResult:
+    """Choose ``p`` candidates minimising the weighted sum of distances to each demand row's nearest.
+
+    Parameters
+    ----------
+    cost
+        Demand × candidate costs (metres): a dense array (``inf`` = not allowed) or a scipy sparse
+        matrix whose stored entries are the allowed pairs (explicit zeros kept, absent = not allowed).
+    p
+        Number of sites to open, fixed ones included.
+    weights
+        Demand per row (population); ones when None.
+    fixed
+        Candidates that must be open (indices or a boolean mask), e.g. existing centres.
+    groups
+        A label per candidate (e.g. its unit code; None for no group) and ``per_group``:
+        ``"at_most"``, ``"at_least"`` or ``"exactly"`` one open site per label.
+    allow_unassigned
+        A demand row with no allowed candidate at all raises :class:`InfeasibleError` (naming the
+        rows) unless this is True; then such rows are left out and reported with assignment -1.
+    k_nearest
+        Pairs per row in the first restricted model (None: ``max(8, 3 m / p)``, enough that most
+        rows find an open site among them). Each row keeps its ``k`` nearest candidates
+        and one slack priced at its ``k+1``-th nearest (a lower bound of any farther choice), so the
+        restricted optimum bounds the true one from below; rows that use the slack get more
+        candidates and the model is solved again until the gap closes. The answer is exact.
+    time_limit, mip_rel_gap, threads, seed
+        HiGHS options (seconds, relative gap, threads, random seed).
+
+    Returns
+    -------
+    LocationResult
+
+    Raises
+    ------
+    InfeasibleError
+        If ``p`` is smaller than the fixed sites, rows have no allowed candidate, or no choice of
+        ``p`` sites under the group rule reaches every row.
+    """
+    start = time.perf_counter()
+    pairs = to_pairs(cost)
+    w = to_weights(weights, pairs.n_rows)
+    fixed_mask = to_fixed(fixed, pairs.n_cols)
+    p = check_p(p, pairs.n_cols, fixed_mask)
+    codes = to_groups(groups, pairs.n_cols)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+
+    empty = np.flatnonzero(pairs.row_length == 0)
+    if empty.size and not allow_unassigned:
+        raise InfeasibleError(
+            f"demand rows {_describe_rows(empty)} have no allowed candidate "
+            "(pass allow_unassigned=True to leave them out)"
+        )
+    open_lower = fixed_mask.copy()
+    # A row with a single allowed candidate forces that candidate open; forced sites act as fixed.
+    single = pairs.row_length == 1
+    open_lower[pairs.cols[pairs.indptr[:-1][single]]] = True
+    if open_lower.sum() > p:
+        forced_rows = np.flatnonzero(single)
+        raise InfeasibleError(
+            f"{int(open_lower.sum())} candidates must be open (fixed, or the only allowed candidate of "
+            f"demand rows {_describe_rows(forced_rows)}) but only p={p} sites are allowed"
+        )
+    # Pairs costlier than a row's nearest always-open site can never be used: drop them, and
+    # rows left with that one site contribute a constant.
+    anchor_col, anchor_cost = nearest_open(pairs, open_lower)
+    rows_of_pair = pairs.row_of_pair
+    keep = (pairs.costs < anchor_cost[rows_of_pair]) | (pairs.cols == anchor_col[rows_of_pair])
+    lengths = np.bincount(rows_of_pair[keep], minlength=pairs.n_rows)
+    reduced = Pairs(
+        pairs.n_rows,
+        pairs.n_cols,
+        np.concatenate([[0], np.cumsum(lengths)]),
+        pairs.cols[keep],
+        pairs.costs[keep],
+    )
+    trivial = (lengths == 1) & (anchor_col >= 0) & open_lower[np.maximum(anchor_col, 0)]
+    constant = float(np.sum(w[trivial] * anchor_cost[trivial]))
+    active = np.flatnonzero((lengths > 0) & ~trivial)
+
+    if k_nearest is None:
+        k_nearest = max(8, int(np.ceil(3 * pairs.n_cols / p)))
+    k_row = np.minimum(lengths, max(1, int(k_nearest)))
+    best_open: np.ndarray | None = None
+    best_objective = np.inf
+    best_bound = -np.inf
+    status = "optimal"
+    iterations = 0
+    model_size: dict[str, int] = {}
+    while True:
+        iterations += 1
+        remaining = time_limit - (time.perf_counter() - start)
+        solution, n_x, slack_rows, size = _solve_restricted_median(
+            reduced, w, active, k_row, open_lower, p, g_rows, g_cols, g_lo, g_hi,
+            remaining, mip_rel_gap, threads, seed,
+        )
+        model_size = size
+        if solution.status == "infeasible":
+            raise InfeasibleError(
+                f"no choice of p={p} sites gives every demand row an allowed candidate"
+                + (f" with {per_group.replace('_', ' ')} one site per group" if groups is not None else "")
+            )
+        if solution.x is None:
+            status = solution.status
+            break
+        chosen = solution.x[: pairs.n_cols] > 0.5
+        _, dist = nearest_open(pairs, chosen)
+        served = np.isfinite(dist)
+        value = float(np.sum(w[served] * dist[served])) if served[pairs.row_length > 0].all() else np.inf
+        if value < best_objective:
+            best_objective, best_open = value, chosen
+        best_bound = max(best_bound, solution.bound + constant)
+        slack_used = slack_rows[solution.x[pairs.n_cols + n_x :] > 1e-9]
+        gap = _relative_gap(best_objective, best_bound)
+        if solution.status != "optimal":
+            status = solution.status
+            break
+        if slack_used.size == 0 or gap <= mip_rel_gap:
+            break
+        # Widen the rows that wanted a farther candidate and solve again.
+        k_row[slack_used] = np.minimum(lengths[slack_used], k_row[slack_used] * 4)
+    if best_open is None:
+        raise InfeasibleError(f"HiGHS found no solution within {time_limit} s (status {status})")
+    assignment, distance = nearest_open(pairs, best_open)
+    gap = _relative_gap(best_objective, best_bound)
+    return LocationResult(
+        model="p_median",
+        selected=np.flatnonzero(best_open),
+        objective=best_objective,
+        assignment=assignment,
+        distance=distance,
+        status="optimal" if status == "optimal" and gap <= max(mip_rel_gap, 1e-9) else status,
+        gap=gap,
+        bound=best_bound,
+        runtime=time.perf_counter() - start,
+        details={
+            "iterations": iterations,
+            "constant_rows": int(trivial.sum()),
+            "model_rows": int(active.size),
+            **model_size,
+        },
+    )
+
+
+def mclp(
+    cost: Any,
+    p: int,
+    radius: float,
+    weights: Any = None,
+    *,
+    fixed: Any = None,
+    groups: Sequence[Hashable] | None = None,
+    per_group: str = "at_most",
+    time_limit: float = 600.0,
+    mip_rel_gap: float = DEFAULT_GAP,
+    threads: int = 1,
+    seed: int = 0,
+) -> LocationResult:
+    """Choose ``p`` candidates maximising the demand weight within ``radius`` of an open site.
+
+    Parameters
+    ----------
+    cost, p, fixed, groups, per_group, time_limit, mip_rel_gap, threads, seed
+        As for :func:`p_median`.
+    radius
+        Service distance: a row is covered by a candidate at cost ``<= radius``.
+    weights
+        Demand per row; ones when None.
+
+    Returns
+    -------
+    LocationResult
+        ``objective`` is the covered weight; ``details`` has ``covered_share`` and ``total_weight``.
+        ``assignment`` is the nearest open site within the radius (-1: not covered).
+
+    Notes
+    -----
+    Built on coverage sets: one variable per distinct set of covering candidates (rows with the same
+    set are merged, rows covered by a fixed site or by nothing drop out), so the model grows with
+    the candidates, not with the demand points.
+    """
+    start = time.perf_counter()
+    pairs = to_pairs(cost)
+    w = to_weights(weights, pairs.n_rows)
+    fixed_mask = to_fixed(fixed, pairs.n_cols)
+    p = check_p(p, pairs.n_cols, fixed_mask)
+    codes = to_groups(groups, pairs.n_cols)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+    cover = _within(pairs, radius)
+    _, fixed_dist = nearest_open(cover, fixed_mask)
+    open_rows = np.flatnonzero((cover.row_length > 0) & ~np.isfinite(fixed_dist) & (w > 0))
+    set_ptr, set_cols, set_weight, _ = _distinct_sets(cover, open_rows, w)
+    m, u = pairs.n_cols, set_weight.size
+    obj = np.concatenate([np.zeros(m), set_weight])
+    rows = _RowBlock(m + u)
+    # z_u - sum_{j in N_u} y_j <= 0
+    lengths = np.diff(set_ptr)
+    set_index = np.repeat(np.arange(u), lengths)
+    rows.add(np.arange(u), m + np.arange(u), np.ones(u), None, None)
+    rows.add(set_index, set_cols, -np.ones(set_cols.size), np.full(u, -np.inf), np.zeros(u))
+    rows.add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), [p], [p])
+    rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
+    matrix, lo, hi = rows.build()
+    lower = np.concatenate([fixed_mask.astype(float), np.zeros(u)])
+    upper = np.ones(m + u)
+    integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(u, dtype=bool)])
+    solution = _highs.solve(
+        obj, lower, upper, integer, matrix, lo, hi, maximize=True,
+        time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+    )
+    if solution.x is None:
+        raise InfeasibleError(
+            f"no choice of p={p} sites satisfies the rules (HiGHS status {solution.status})"
+        )
+    chosen = solution.x[:m] > 0.5
+    assignment, distance = nearest_open(cover, chosen)
+    covered = assignment >= 0
+    objective = float(w[covered].sum())
+    fixed_weight = float(w[np.isfinite(fixed_dist)].sum())
+    bound = solution.bound + fixed_weight
+    gap = _relative_gap(objective, bound)
+    total = float(w.sum())
+    return LocationResult(
+        model="mclp",
+        selected=np.flatnonzero(chosen),
+        objective=objective,
+        assignment=assignment,
+        distance=distance,
+        status=solution.status,
+        gap=gap,
+        bound=bound,
+        runtime=time.perf_counter() - start,
+        details={
+            "radius": float(radius),
+            "total_weight": total,
+            "covered_share": objective / total if total > 0 else float("nan"),
+            "coverage_sets": int(u),
+        },
+    )
+
+
+def set_cover(
+    cost: Any,
+    radius: float,
+    *,
+    fixed: Any = None,
+    groups: Sequence[Hashable] | None = None,
+    per_group: str = "at_most",
+    time_limit: float = 600.0,
+    mip_rel_gap: float = DEFAULT_GAP,
+    threads: int = 1,
+    seed: int = 0,
+) -> LocationResult:
+    """Choose the fewest candidates so that every demand row has one within ``radius``.
+
+    Parameters
+    ----------
+    cost, fixed, groups, per_group, time_limit, mip_rel_gap, threads, seed
+        As for :func:`p_median`.
+    radius
+        Service distance (cost ``<= radius`` covers).
+
+    Returns
+    -------
+    LocationResult
+        ``objective`` is the number of sites (fixed ones included).
+
+    Raises
+    ------
+    InfeasibleError
+        Naming the demand rows that no candidate reaches within the radius.
+    """
+    start = time.perf_counter()
+    pairs = to_pairs(cost)
+    fixed_mask = to_fixed(fixed, pairs.n_cols)
+    codes = to_groups(groups, pairs.n_cols)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, None)
+    cover = _within(pairs, radius)
+    unreachable = np.flatnonzero(cover.row_length == 0)
+    if unreachable.size:
+        raise InfeasibleError(
+            f"radius {radius:g} is too small: demand rows {_describe_rows(unreachable)} "
+            "have no candidate within it"
+        )
+    _, fixed_dist = nearest_open(cover, fixed_mask)
+    open_rows = np.flatnonzero(~np.isfinite(fixed_dist))
+    set_ptr, set_cols, _, _ = _distinct_sets(cover, open_rows, np.ones(pairs.n_rows))
+    m, u = pairs.n_cols, set_ptr.size - 1
+    rows = _RowBlock(m)
+    rows.add(np.repeat(np.arange(u), np.diff(set_ptr)), set_cols, np.ones(set_cols.size),
+             np.ones(u), np.full(u, np.inf))
+    rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
+    matrix, lo, hi = rows.build()
+    solution = _highs.solve(
+        np.ones(m), fixed_mask.astype(float), np.ones(m), np.ones(m, dtype=bool), matrix, lo, hi,
+        time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+    )
+    if solution.x is None:
+        raise InfeasibleError(
+            f"no set of sites covers every demand row within {radius:g} under the group rule "
+            f"(HiGHS status {solution.status})"
+        )
+    chosen = solution.x > 0.5
+    assignment, distance = nearest_open(cover, chosen)
+    objective = float(chosen.sum())
+    return LocationResult(
+        model="set_cover",
+        selected=np.flatnonzero(chosen),
+        objective=objective,
+        assignment=assignment,
+        distance=distance,
+        status=solution.status,
+        gap=_relative_gap(objective, np.ceil(solution.bound - 1e-9)),
+        bound=float(np.ceil(solution.bound - 1e-9)),
+        runtime=time.perf_counter() - start,
+        details={"radius": float(radius), "coverage_sets": int(u)},
+    )
+
+
+def p_center(
+    cost: Any,
+    p: int,
+    *,
+    fixed: Any = None,
+    groups: Sequence[Hashable] | None = None,
+    per_group: str = "at_most",
+    time_limit: float = 600.0,
+    threads: int = 1,
+    seed: int = 0,
+) -> LocationResult:
+    """Choose ``p`` candidates minimising the largest distance from a demand row to its nearest.
+
+    Solved exactly as a search over the distinct costs: for a trial radius, a feasibility model
+    asks whether ``p`` sites (with the fixed ones and the group rule) cover every row within it.
+    Each feasible answer's true largest distance becomes the new upper end, each infeasible one
+    raises the lower end, so few models are solved and each is a small covering model.
+
+    Parameters
+    ----------
+    cost, p, fixed, groups, per_group, time_limit, threads, seed
+        As for :func:`p_median`.
+
+    Returns
+    -------
+    LocationResult
+        ``objective`` is the largest distance.
+
+    Raises
+    ------
+    InfeasibleError
+        Naming demand rows with no allowed candidate, or when no choice of ``p`` sites reaches all.
+    """
+    start = time.perf_counter()
+    pairs = to_pairs(cost)
+    fixed_mask = to_fixed(fixed, pairs.n_cols)
+    p = check_p(p, pairs.n_cols, fixed_mask)
+    codes = to_groups(groups, pairs.n_cols)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+    empty = np.flatnonzero(pairs.row_length == 0)
+    if empty.size:
+        raise InfeasibleError(f"demand rows {_describe_rows(empty)} have no allowed candidate")
+    values = np.unique(pairs.costs)
+    # No radius below the largest row minimum can work: every row needs some site.
+    floor = pairs.costs[pairs.indptr[:-1]].max()
+    lo_idx = int(np.searchsorted(values, floor))
+    hi_idx = values.size - 1
+    best: np.ndarray | None = None
+    solves = 0
+    status = "optimal"
+
+    def feasible(idx: int) -> tuple[str, np.ndarray | None]:
+        cover = _within(pairs, float(values[idx]))
+        _, fixed_dist = nearest_open(cover, fixed_mask)
+        open_rows = np.flatnonzero(~np.isfinite(fixed_dist))
+        set_ptr, set_cols, _, _ = _distinct_sets(cover, open_rows, np.ones(pairs.n_rows))
+        m, u = pairs.n_cols, set_ptr.size - 1
+        rows = _RowBlock(m)
+        rows.add(np.repeat(np.arange(u), np.diff(set_ptr)), set_cols, np.ones(set_cols.size),
+                 np.ones(u), np.full(u, np.inf))
+        rows.add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), [p], [p])
+        rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
+        matrix, lo, hi = rows.build()
+        remaining = max(1.0, time_limit - (time.perf_counter() - start))
+        sol = _highs.solve(
+            np.zeros(m), fixed_mask.astype(float), np.ones(m), np.ones(m, dtype=bool), matrix, lo, hi,
+            time_limit=remaining, threads=threads, seed=seed,
+        )
+        return sol.status, (None if sol.x is None else sol.x > 0.5)
+
+    # The largest cost always works unless the rules make the problem infeasible.
+    state, chosen = feasible(hi_idx)
+    solves += 1
+    if chosen is None:
+        raise InfeasibleError(
+            f"no choice of p={p} sites gives every demand row an allowed candidate under the rules"
+            f" (HiGHS status {state})"
+        )
+    best = chosen
+    _, dist = nearest_open(pairs, best)
+    hi_idx = int(np.searchsorted(values, dist.max()))
+    while lo_idx < hi_idx:
+        if time.perf_counter() - start > time_limit:
+            status = "time_limit"
+            break
+        mid = (lo_idx + hi_idx) // 2
+        state, chosen = feasible(mid)
+        solves += 1
+        if chosen is not None:
+            best = chosen
+            _, dist = nearest_open(pairs, best)
+            hi_idx = int(np.searchsorted(values, dist.max()))
+        elif state == "infeasible":
+            lo_idx = mid + 1
+        else:
+            status = state
+            break
+    assignment, distance = nearest_open(pairs, best)
+    objective = float(distance.max())
+    bound = float(values[lo_idx])
+    return LocationResult(
+        model="p_center",
+        selected=np.flatnonzero(best),
+        objective=objective,
+        assignment=assignment,
+        distance=distance,
+        status=status,
+        gap=_relative_gap(objective, bound),
+        bound=bound,
+        runtime=time.perf_counter() - start,
+        details={"models_solved": solves},
+    )
+
+
+class _RowBlock:
+    """Constraint rows gathered as coordinate triplets, then assembled once into CSR."""
+
+    def __init__(self, n_cols: int) -> None:
+        self.n_cols = n_cols
+        self.n_rows = 0
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.hi: list[np.ndarray] = []
+
+    def add(self, row: Any, col: Any, val: Any, lower: Any, upper: Any) -> None:
+        """Add entries at local rows ``row``; ``lower``/``upper`` start the new rows.
+
+        With ``lower`` None the entries go into the rows the next call opens, so
+        one constraint can be assembled from two blocks of columns.
+        """
+        row = np.asarray(row, dtype=np.int64)
+        self.r.append(row + self.n_rows)
+        self.c.append(np.asarray(col, dtype=np.int64))
+        self.v.append(np.asarray(val, dtype=np.float64))
+        if lower is not None:
+            self.lo.append(np.asarray(lower, dtype=np.float64))
+            self.hi.append(np.asarray(upper, dtype=np.float64))
+            self.n_rows += len(lower)
+
+    def build(self) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+        """The CSR matrix and row bounds (infinite bounds mapped to HiGHS' infinity)."""
+        r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
+        c = np.concatenate(self.c) if self.c else np.zeros(0, dtype=np.int64)
+        v = np.concatenate(self.v) if self.v else np.zeros(0)
+        matrix = sparse.csr_array((v, (r, c)), shape=(self.n_rows, self.n_cols))
+        lo = np.concatenate(self.lo) if self.lo else np.zeros(0)
+        hi = np.concatenate(self.hi) if self.hi else np.zeros(0)
+        return matrix, np.maximum(lo, -_highs.INF), np.minimum(hi, _highs.INF)
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    """|objective - bound| / |objective| (0 when both are 0, inf when there is no objective)."""
+    if not np.isfinite(objective) or not np.isfinite(bound):
+        return float("inf")
+    if objective == bound:
+        return 0.0
+    return float(abs(objective - bound) / max(abs(objective), 1e-12))
+
+
+def _within(pairs: Pairs, radius: float) -> Pairs:
+    """The pairs at cost ``<= radius`` (still sorted by cost per row)."""
+    keep = pairs.costs <= float(radius)
+    lengths = np.bincount(pairs.row_of_pair[keep], minlength=pairs.n_rows)
+    return Pairs(
+        pairs.n_rows,
+        pairs.n_cols,
+        np.concatenate([[0], np.cumsum(lengths)]),
+        pairs.cols[keep],
+        pairs.costs[keep],
+    )
+
+
+def _distinct_sets(
+    pairs: Pairs, rows: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge ``rows`` whose candidate sets are equal.
+
+    Returns
+    -------
+    (indptr, cols, weight, set_of_row)
+        CSR of the distinct sets (columns ascending), the summed weight of each set, and for every
+        row in ``rows`` the set it went to.
+    """
+    index: dict[bytes, int] = {}
+    set_of_row = np.empty(rows.size, dtype=np.int64)
+    members: list[np.ndarray] = []
+    for k, i in enumerate(rows):
+        cols = np.sort(pairs.cols[pairs.indptr[i] : pairs.indptr[i + 1]])
+        key = cols.tobytes()
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(members)
+            members.append(cols)
+        set_of_row[k] = found
+    weight = np.bincount(set_of_row, weights=weights[rows], minlength=len(members))
+    lengths = np.array([c.size for c in members], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    cols = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+    return indptr, cols, weight, set_of_row
+
+
+def _solve_restricted_median(
+    pairs: Pairs,
+    w: np.ndarray,
+    active: np.ndarray,
+    k_row: np.ndarray,
+    open_lower: np.ndarray,
+    p: int,
+    g_rows: np.ndarray,
+    g_cols: np.ndarray,
+    g_lo: np.ndarray,
+    g_hi: np.ndarray,
+    time_limit: float,
+    mip_rel_gap: float,
+    threads: int,
+    seed: int,
+) -> tuple[_highs.MipSolution, int, np.ndarray, dict[str, int]]:
+    """The p-median on each active row's ``k_row`` nearest pairs plus a slack at the next cost.
+
+    Columns: sites ``y`` (m), pair assignments ``x`` (one per kept pair), slacks ``s`` (one per
+    row that has farther candidates than kept). Returns the solution, the number of ``x`` columns,
+    the demand row of every slack column and the model size.
+    """
+    m = pairs.n_cols
+    start = pairs.indptr[active]
+    k = k_row[active]
+    # Positions of the kept pairs: start[i] .. start[i] + k[i] for every active row.
+    row_local = np.repeat(np.arange(active.size), k)
+    offset = np.arange(row_local.size) - np.repeat(np.cumsum(k) - k, k)
+    position = start[row_local] + offset
+    x_col = pairs.cols[position]
+    x_cost = pairs.costs[position] * w[active][row_local]
+    n_x = position.size
+    has_slack = k < np.diff(pairs.indptr)[active]
+    slack_local = np.flatnonzero(has_slack)
+    slack_cost = pairs.costs[start[slack_local] + k[slack_local]] * w[active][slack_local]
+    n_s = slack_local.size
+    n_col = m + n_x + n_s
+    rows = _RowBlock(n_col)
+    a = active.size
+    # Every active row is served once: sum x + s = 1.
+    rows.add(row_local, m + np.arange(n_x), np.ones(n_x), None, None)
+    rows.add(slack_local, m + n_x + np.arange(n_s), np.ones(n_s), np.ones(a), np.ones(a))
+    # Linking x_ij <= y_j, skipped where the site is open anyway.
+    link = np.flatnonzero(~open_lower[x_col])
+    n_link = link.size
+    rows.add(np.arange(n_link), m + link, np.ones(n_link), None, None)
+    rows.add(np.arange(n_link), x_col[link], -np.ones(n_link), np.full(n_link, -np.inf), np.zeros(n_link))
+    rows.add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), [p], [p])
+    rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
+    matrix, lo, hi = rows.build()
+    obj = np.concatenate([np.zeros(m), x_cost, slack_cost])
+    lower = np.concatenate([open_lower.astype(float), np.zeros(n_x + n_s)])
+    upper = np.ones(n_col)
+    integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(n_x + n_s, dtype=bool)])
+    solution = _highs.solve(
+        obj, lower, upper, integer, matrix, lo, hi,
+        time_limit=max(1.0, time_limit), mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+    )
+    size = {"model_columns": int(n_col), "model_constraints": int(matrix.shape[0])}
+    return solution, n_x, active[slack_local], size
