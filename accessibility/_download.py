@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,7 +115,9 @@ def _fetch_one(dataset: Dataset, target: Path, *, mirror: str | None, timeout: f
             ) from exc
         raise
     except (requests.exceptions.RequestException, OSError) as exc:
-        raise DownloadError(f"{dataset.key}: could not download {url} ({type(exc).__name__}). {manual}") from exc
+        raise DownloadError(
+            f"{dataset.key}: could not download {url} ({type(exc).__name__}). {manual}"
+        ) from exc
     downloaded = folder / file_name
     _record(target, dataset, url, downloaded, checked=known is not None)
     return folder / Path(file_name).stem if dataset.unzip else Path(result)
@@ -127,12 +129,14 @@ def _record(target: Path, dataset: Dataset, url: str, path: Path, *, checked: bo
     try:
         log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.exists() else {}
     except ValueError as exc:
-        raise AccessibilityError(f"{log_path}: download log is not valid JSON ({exc}); remove it") from exc
+        raise AccessibilityError(
+            f"{log_path}: download log is not valid JSON ({exc}); remove it"
+        ) from exc
     log[dataset.key] = {
         "url": url,
         "file": str(path),
         "sha256": sha256_of(path),
         "sha256_checked": checked,
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     io.write_json(log_path, log)

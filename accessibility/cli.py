@@ -35,9 +35,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_demo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", type=Path, default=Path("demo-output"), help="folder for the outputs (default: demo-output)"
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="folder for the outputs (default: demo-output)",
     )
-    parser.add_argument("--seed", type=int, default=None, help="seed of the synthetic region (default: built-in)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of the synthetic region (default: built-in)"
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -78,10 +83,12 @@ def summarise_layers(layers: dict[str, Any]) -> dict[str, Any]:
     for name, layer in layers.items():
         if not hasattr(layer, "columns"):
             continue
-        entry: dict[str, Any] = {"rows": int(len(layer))}
+        entry: dict[str, Any] = {"rows": len(layer)}
         for column in ("unit_kind", "municipality_kind", "kind", "mode", "highway"):
             if column in layer.columns:
-                entry[f"by_{column}"] = {str(k): int(v) for k, v in layer[column].value_counts().sort_index().items()}
+                entry[f"by_{column}"] = {
+                    str(k): int(v) for k, v in layer[column].value_counts().sort_index().items()
+                }
         if name == "population":
             for year, group in layer.groupby("year"):
                 entry.setdefault("total_by_year", {})[str(year)] = int(group["population"].sum())
@@ -103,8 +110,12 @@ def summarise_layers(layers: dict[str, Any]) -> dict[str, Any]:
         west, south, east, north = units.total_bounds
         to_lonlat = Transformer.from_crs(settings.CRS, settings.LONLAT_CRS, always_xy=True)
         lon, lat = to_lonlat.transform(np.array([west, east]), np.array([south, north]))
-        summary["bounds_lonlat"] = [round(float(lon[0]), 5), round(float(lat[0]), 5),
-                                    round(float(lon[1]), 5), round(float(lat[1]), 5)]
+        summary["bounds_lonlat"] = [
+            round(float(lon[0]), 5),
+            round(float(lat[0]), 5),
+            round(float(lon[1]), 5),
+            round(float(lat[1]), 5),
+        ]
     return summary
 
 
@@ -121,7 +132,9 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             if key.startswith("by_"):
                 details.append(", ".join(f"{k} {v}" for k, v in value.items()))
         if "total_by_year" in entry:
-            details.append("population " + ", ".join(f"{y}: {v:,}" for y, v in entry["total_by_year"].items()))
+            details.append(
+                "population " + ", ".join(f"{y}: {v:,}" for y, v in entry["total_by_year"].items())
+            )
         if "intercity" in entry:
             details.append(f"intercity {entry['intercity']}")
         if "routes_truncated" in entry:
@@ -140,10 +153,17 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 def _add_fetch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--dataset", action="append", metavar="KEY", help="dataset to download (repeatable; default: all downloadable)"
+        "--dataset",
+        action="append",
+        metavar="KEY",
+        help="dataset to download (repeatable; default: all downloadable)",
     )
-    parser.add_argument("--dest", type=Path, default=None, help="download folder (default: the per-user cache)")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a connection (default: 10)")
+    parser.add_argument(
+        "--dest", type=Path, default=None, help="download folder (default: the per-user cache)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for a connection (default: 10)"
+    )
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -174,10 +194,16 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 
 #: Subcommands: name -> (help, add arguments, run). New subcommands register here.
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+COMMANDS: dict[
+    str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {
     "demo": ("build the synthetic region and summarise it", _add_demo, run_demo),
     "fetch": ("download the datasets that have a direct download", _add_fetch, run_fetch),
-    "datasets": ("list the datasets found in the data folder and the missing ones", _add_datasets, run_datasets),
+    "datasets": (
+        "list the datasets found in the data folder and the missing ones",
+        _add_datasets,
+        run_datasets,
+    ),
 }
 
 
@@ -207,7 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; user mistakes end with one line on stderr and exit status 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
+    )
     _, _, run = COMMANDS[args.command]
     try:
         return run(args)

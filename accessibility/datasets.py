@@ -105,10 +105,16 @@ def _catalogue() -> tuple[tuple[str, Dataset], ...]:
 
 def _catalogue_text() -> str:
     try:
-        return resources.files("accessibility.data").joinpath("catalogue.json").read_text(encoding="utf-8")
+        return (
+            resources.files("accessibility.data")
+            .joinpath("catalogue.json")
+            .read_text(encoding="utf-8")
+        )
     except (ModuleNotFoundError, FileNotFoundError):
         # A source checkout installed before the data package was declared: read data/ directly.
-        return (Path(__file__).resolve().parents[1] / "data" / "catalogue.json").read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[1] / "data" / "catalogue.json").read_text(
+            encoding="utf-8"
+        )
 
 
 def get_dataset(key: str) -> Dataset:
@@ -193,7 +199,13 @@ def locate_dataset(key: str, data_dir: str | os.PathLike[str] | None = None) -> 
     else:
         reason = f"preferred file name of {len(candidates)}"
     if len(candidates) > 1:
-        logger.info("%s: using %s (%s); also found %s", key, chosen, reason, ", ".join(map(str, candidates[1:])))
+        logger.info(
+            "%s: using %s (%s); also found %s",
+            key,
+            chosen,
+            reason,
+            ", ".join(map(str, candidates[1:])),
+        )
     return DatasetMatch(key, chosen, tuple(candidates), reason)
 
 
@@ -214,7 +226,9 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> pd.Dat
         ``publisher``, ``page``, ``files`` (expected names) and ``message`` (how to get a
         missing dataset).
     """
-    resolve_data_dir(data_dir)  # a data folder that does not exist is an error, not ten missing datasets
+    resolve_data_dir(
+        data_dir
+    )  # a data folder that does not exist is an error, not ten missing datasets
     rows: list[dict[str, Any]] = []
     for key, dataset in _catalogue_dict().items():
         row: dict[str, Any] = {
@@ -234,7 +248,9 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> pd.Dat
         except DataNotFoundError as exc:
             row["message"] = str(exc)
         else:
-            row.update(found=True, path=str(match.path), candidates=[str(c) for c in match.candidates])
+            row.update(
+                found=True, path=str(match.path), candidates=[str(c) for c in match.candidates]
+            )
             row["checksum"] = _checksum_status(dataset, match.path)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -352,7 +368,7 @@ def _missing_message(dataset: Dataset, folder: Path | None) -> str:
 
 
 # The downloader needs the catalogue defined above; it is part of this module's public API.
-from ._download import fetch  # noqa: E402
+from ._download import fetch
 
 __all__ = [
     "Dataset",

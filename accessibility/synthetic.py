@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -84,16 +85,63 @@ _NOVADS = "Lejaskalna novads"
 _CITY_CODE = "0008000"
 _NOVADS_CODE = "0060000"
 _CITY_STREETS: tuple[str, ...] = (
-    "Tirgus laukums", "Skolas iela", "Slimnīca", "Dzirnavu iela", "Stacijas iela", "Ezera iela",
+    "Tirgus laukums",
+    "Skolas iela",
+    "Slimnīca",
+    "Dzirnavu iela",
+    "Stacijas iela",
+    "Ezera iela",
 )
 # Roadside stops are named after farmsteads, as in the ATD table; one name holds a quote character.
 _FARMS: tuple[str, ...] = (
-    "Kalnieši", "Lejnieki", "Ozoli", "Priedes", "Bērziņi", '"Rūķi"', "Avotiņi", "Krustceles",
-    "Dzirnavas", "Purmaļi", "Vecsētas", "Ceļmalas", "Silmalas", "Ķēniņi", "Jaunzemji", "Ūdriņi",
-    "Strēlnieki", "Grantiņi", "Mežsargi", "Ērgļi", "Sīļi", "Zemītes", "Pļavnieki", "Rozītes",
-    "Mālkalni", "Dumbrāji", "Upenieki", "Ģēģeri", "Lāčplēši", "Smilgas", "Ābeļdārzs", "Veckrogs",
-    "Skujiņas", "Baltkrogs", "Muižnieki", "Tiltiņi", "Ceriņi", "Liepkalni", "Kārkliņi", "Āres",
-    "Silnieki", "Vējiņi", "Ķiploki", "Pērkoni", "Šalkas", "Zīlītes", "Gobas", "Lauciņi",
+    "Kalnieši",
+    "Lejnieki",
+    "Ozoli",
+    "Priedes",
+    "Bērziņi",
+    '"Rūķi"',
+    "Avotiņi",
+    "Krustceles",
+    "Dzirnavas",
+    "Purmaļi",
+    "Vecsētas",
+    "Ceļmalas",
+    "Silmalas",
+    "Ķēniņi",
+    "Jaunzemji",
+    "Ūdriņi",
+    "Strēlnieki",
+    "Grantiņi",
+    "Mežsargi",
+    "Ērgļi",
+    "Sīļi",
+    "Zemītes",
+    "Pļavnieki",
+    "Rozītes",
+    "Mālkalni",
+    "Dumbrāji",
+    "Upenieki",
+    "Ģēģeri",
+    "Lāčplēši",
+    "Smilgas",
+    "Ābeļdārzs",
+    "Veckrogs",
+    "Skujiņas",
+    "Baltkrogs",
+    "Muižnieki",
+    "Tiltiņi",
+    "Ceriņi",
+    "Liepkalni",
+    "Kārkliņi",
+    "Āres",
+    "Silnieki",
+    "Vējiņi",
+    "Ķiploki",
+    "Pērkoni",
+    "Šalkas",
+    "Zīlītes",
+    "Gobas",
+    "Lauciņi",
 )
 
 
@@ -122,19 +170,21 @@ class SyntheticRegion:
         return {
             "seed": self.seed,
             "crs": settings.CRS,
-            "units": int(len(self.units)),
-            "units_by_kind": {k: int(v) for k, v in self.units["unit_kind"].value_counts().sort_index().items()},
-            "municipalities": int(len(self.municipalities)),
+            "units": len(self.units),
+            "units_by_kind": {
+                k: int(v) for k, v in self.units["unit_kind"].value_counts().sort_index().items()
+            },
+            "municipalities": len(self.municipalities),
             "population_year": POPULATION_YEARS[-1],
             "population_total": int(latest["population"].sum()),
-            "stops": int(len(self.stops)),
+            "stops": len(self.stops),
             "stops_intercity_listed": int(self.stops["intercity"].sum()),
             "stops_intercity_served": int(self.stops["intercity_served"].sum()),
             "stops_truncated": int(self.stops["routes_truncated"].sum()),
             "routes": len(self.routes),
-            "libraries": int(len(self.libraries)),
-            "centres": int(len(self.centres)),
-            "street_segments": int(len(self.streets)),
+            "libraries": len(self.libraries),
+            "centres": len(self.centres),
+            "street_segments": len(self.streets),
             "street_length_km": round(float(self.streets.length.sum()) / 1000.0, 3),
             **self.notes,
         }
@@ -186,7 +236,9 @@ def build_region(seed: int = DEFAULT_SEED) -> SyntheticRegion:
     municipalities["municipality_kind"] = np.where(
         municipalities["municipality_code"] == _CITY_CODE, "state_city", "novads"
     )
-    municipalities = municipalities[["municipality_code", "municipality_name", "municipality_kind", "geometry"]]
+    municipalities = municipalities[
+        ["municipality_code", "municipality_name", "municipality_kind", "geometry"]
+    ]
 
     settlements = _settlements(Point(6_500.0, 15_500.0), towns, seeds)
     segments, graph, anchors = _streets(settlements, city, towns, rng)
@@ -208,9 +260,10 @@ def build_region(seed: int = DEFAULT_SEED) -> SyntheticRegion:
             (stops["routes_truncated"] & ~stops["intercity"] & stops["intercity_served"]).sum()
         ),
         "villages_without_bus": sorted(
-            s.name for s in settlements if s.kind == "village" and not any(
-                places[p].settlement == s.name for r in routes for p in r.places
-            )
+            s.name
+            for s in settlements
+            if s.kind == "village"
+            and not any(places[p].settlement == s.name for r in routes for p in r.places)
         ),
     }
     return SyntheticRegion(
@@ -269,20 +322,22 @@ def write_region(folder: str | os.PathLike[str], *, seed: int = DEFAULT_SEED) ->
             "streets": _write_streets(staging, region.streets),
         }
         manifest = staging / FILE_NAMES["manifest"]
-        manifest.write_text(json.dumps(region.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                            encoding="utf-8")
+        manifest.write_text(
+            json.dumps(region.manifest(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
         paths["manifest"] = manifest
-        out: dict[str, Path] = {}
-        for key, path in paths.items():
-            for part in sorted(staging.glob(glob_escape(path.stem) + ".*")):
-                os.replace(part, folder / part.name)
-            out[key] = folder / path.name
-        return out
+        # Every file is complete before the first one is moved into place.
+        for part in sorted(staging.iterdir()):
+            os.replace(part, folder / part.name)
+        return {key: folder / path.name for key, path in paths.items()}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def load_region(folder: str | os.PathLike[str] | None = None, *, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+def load_region(
+    folder: str | os.PathLike[str] | None = None, *, seed: int = DEFAULT_SEED
+) -> dict[str, Any]:
     """Load the synthetic region through the public loaders.
 
     Parameters
@@ -296,7 +351,9 @@ def load_region(folder: str | os.PathLike[str] | None = None, *, seed: int = DEF
     Returns
     -------
     dict
-        ``units``, ``municipalities``, ``population`` (latest year), ``stops``, ``libraries``,
+        ``units``, ``municipalities``, ``population`` (latest year), ``stops`` (from the ATD
+        stop table ``gtfs_atd.csv``, the form of the real data folder, whose route lists are
+        cut at twelve; the GTFS zip beside it lists every route), ``libraries``,
         ``centres`` (GeoDataFrames in EPSG:3059, each with its load report) and ``streets``
         (the street centre lines as a GeoDataFrame), plus ``folder`` (where the files were
         read; None when a temporary folder was used).
@@ -307,11 +364,6 @@ def load_region(folder: str | os.PathLike[str] | None = None, *, seed: int = DEF
             layers["folder"] = None
             return layers
     return _load(Path(folder), write=not (Path(folder) / FILE_NAMES["units"]).exists(), seed=seed)
-
-
-def glob_escape(name: str) -> str:
-    """Escape glob metacharacters (the CSB file names hold parentheses and dots, but brackets may occur)."""
-    return re.sub(r"([\[\]*?])", r"[\1]", name)
 
 
 # --------------------------------------------------------------------------- loading
@@ -354,7 +406,7 @@ def _outline(rng: np.random.Generator) -> Polygon:
     corners = [(0.0, 0.0), (width, 0.0), (width, height), (0.0, height)]
     ring: list[tuple[float, float]] = []
     for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
-        n = int(round(math.hypot(x1 - x0, y1 - y0) / step))
+        n = round(math.hypot(x1 - x0, y1 - y0) / step)
         nx_, ny_ = (y1 - y0) / (n * step), -(x1 - x0) / (n * step)  # outward normal
         for k in range(n):
             t = k / n
@@ -367,7 +419,9 @@ def _blob(centre: Point, radius: float, rng: np.random.Generator, *, vertices: i
     """An irregular round polygon (a town or a state city)."""
     angles = np.linspace(0.0, 2.0 * math.pi, vertices, endpoint=False)
     radii = radius * (1.0 + rng.uniform(-0.15, 0.15, vertices))
-    return Polygon(np.column_stack([centre.x + radii * np.cos(angles), centre.y + radii * np.sin(angles)]))
+    return Polygon(
+        np.column_stack([centre.x + radii * np.cos(angles), centre.y + radii * np.sin(angles)])
+    )
 
 
 def _parish_seeds(novads: Any, city: Polygon, rng: np.random.Generator) -> np.ndarray:
@@ -383,14 +437,19 @@ def _parish_seeds(novads: Any, city: Polygon, rng: np.random.Generator) -> np.nd
     for _ in range(8):
         cells = _parish_cells(novads, seeds)
         centroids = np.asarray([[c.centroid.x, c.centroid.y] for c in cells])
-        moved = [tuple(c) if inner.contains(Point(c)) else tuple(s) for c, s in zip(centroids, seeds, strict=True)]
+        moved = [
+            tuple(c) if inner.contains(Point(c)) else tuple(s)
+            for c, s in zip(centroids, seeds, strict=True)
+        ]
         seeds = np.asarray(moved)
     return np.round(seeds, 1)
 
 
 def _parish_cells(novads: Any, seeds: np.ndarray) -> list[Any]:
     """Voronoi cells of the seeds clipped to the novads, in seed order."""
-    diagram = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=novads.envelope.buffer(10_000.0))
+    diagram = shapely.voronoi_polygons(
+        shapely.MultiPoint(seeds), extend_to=novads.envelope.buffer(10_000.0)
+    )
     cells: list[Any] = [None] * len(seeds)
     for cell in diagram.geoms:
         index = int(np.argmin([cell.distance(Point(s)) for s in seeds]))
@@ -398,7 +457,9 @@ def _parish_cells(novads: Any, seeds: np.ndarray) -> list[Any]:
     return cells
 
 
-def _towns(cells: list[Any], seeds: np.ndarray, rng: np.random.Generator) -> tuple[list[Polygon], list[int]]:
+def _towns(
+    cells: list[Any], seeds: np.ndarray, rng: np.random.Generator
+) -> tuple[list[Polygon], list[int]]:
     """Two towns, each an enclave 3 km from the village of the parish it lies in."""
     centre = np.asarray(seeds).mean(axis=0)
     # The parishes nearest to the novads' middle and to its east side get the towns.
@@ -471,7 +532,9 @@ def _key(x: float, y: float) -> Node:
     return (round(float(x), 2), round(float(y), 2))
 
 
-def _grid(settlement: _Settlement, shape: Any, rng: np.random.Generator) -> tuple[list[Node], list[tuple[Node, Node]]]:
+def _grid(
+    settlement: _Settlement, shape: Any, rng: np.random.Generator
+) -> tuple[list[Node], list[tuple[Node, Node]]]:
     """A jittered street grid: the whole shape for a city or town, a 5 x 5 block for a village."""
     cx, cy = settlement.centre
     s = settlement.spacing
@@ -544,7 +607,9 @@ def _streets(
     for (i, j), length in sorted(candidate.items()):
         full.add_edge(i, j, length=length)
     tree = nx.minimum_spanning_tree(full, weight="length")
-    extra = sorted((d["length"], i, j) for i, j, d in full.edges(data=True) if not tree.has_edge(i, j))
+    extra = sorted(
+        (d["length"], i, j) for i, j, d in full.edges(data=True) if not tree.has_edge(i, j)
+    )
     exits = {i for i, s in enumerate(settlements) if s.kind == "exit"}
     road_pairs: set[tuple[int, int]] = {tuple(sorted(e)) for e in tree.edges()}  # type: ignore[misc]
     for length, i, j in extra[:6]:
@@ -571,7 +636,9 @@ def _streets(
     return segments, graph, anchors
 
 
-def _route_through(pairs: set[tuple[int, int]], centres: np.ndarray, exits: set[int]) -> set[tuple[int, int]]:
+def _route_through(
+    pairs: set[tuple[int, int]], centres: np.ndarray, exits: set[int]
+) -> set[tuple[int, int]]:
     """Split a road that passes within 600 m of a third settlement into two roads via it."""
     out: set[tuple[int, int]] = set()
     todo = sorted(pairs)
@@ -655,7 +722,9 @@ def _stop_places(
             continue
         label = f"{s.name} autoosta" if s.kind in ("state_city", "town") else s.name
         places.append(_Place(label, s.name, anchors[s.name], (1.0, 0.0), node=anchors[s.name]))
-        extra = {"state_city": (_CITY_STREETS, 1_400.0), "town": (("Centrs", "Skola"), 550.0)}.get(s.kind)
+        extra = {"state_city": (_CITY_STREETS, 1_400.0), "town": (("Centrs", "Skola"), 550.0)}.get(
+            s.kind
+        )
         if extra is None:
             continue
         names, radius = extra
@@ -664,7 +733,10 @@ def _stop_places(
         start = float(rng.uniform(0.0, 2.0 * math.pi))
         for k, street in enumerate(names):
             angle = start + 2.0 * math.pi * k / len(names)
-            target = (s.centre[0] + radius * math.cos(angle), s.centre[1] + radius * math.sin(angle))
+            target = (
+                s.centre[0] + radius * math.cos(angle),
+                s.centre[1] + radius * math.sin(angle),
+            )
             node = nodes[int(np.argmin(np.hypot(xy[:, 0] - target[0], xy[:, 1] - target[1])))]
             places.append(_Place(f"{s.name}, {street}", s.name, node, (1.0, 0.0), node=node))
     farm_count = 0
@@ -674,7 +746,7 @@ def _stop_places(
         length = LineString(vertices).length
         count = int(length // 2_800.0)
         for k in range(1, count + 1):
-            vertex = int(round(k * (len(vertices) - 1) / (count + 1)))
+            vertex = round(k * (len(vertices) - 1) / (count + 1))
             before, after = vertices[vertex - 1], vertices[vertex + 1]
             dx, dy = after[0] - before[0], after[1] - before[1]
             norm = math.hypot(dx, dy)
@@ -684,7 +756,14 @@ def _stop_places(
                 name += f" {farm_count // len(_FARMS) + 1}"
             farm_count += 1
             places.append(
-                _Place(name, None, vertices[vertex], (dx / norm, dy / norm), segment=index, vertex=vertex)
+                _Place(
+                    name,
+                    None,
+                    vertices[vertex],
+                    (dx / norm, dy / norm),
+                    segment=index,
+                    vertex=vertex,
+                )
             )
     return places
 
@@ -718,9 +797,13 @@ def _routes(
     # Regional routes: every village is given to its nearest hub along the streets; each hub's
     # villages are grouped by direction into routes of up to three villages.
     hubs = {city: "54", town_a: "65", town_b: "66"}
-    hub_distance = {h: nx.single_source_dijkstra_path_length(graph, anchors[h], weight="length") for h in hubs}
+    hub_distance = {
+        h: nx.single_source_dijkstra_path_length(graph, anchors[h], weight="length") for h in hubs
+    }
     villages = [s for s in settlements if s.kind == "village"]
-    nearest = {v.name: min(hubs, key=lambda h: (hub_distance[h][anchors[v.name]], h)) for v in villages}
+    nearest = {
+        v.name: min(hubs, key=lambda h: (hub_distance[h][anchors[v.name]], h)) for v in villages
+    }
     remote = sorted(villages, key=lambda v: -hub_distance[nearest[v.name]][anchors[v.name]])[:2]
     for hub, prefix in hubs.items():
         hx, hy = next(s.centre for s in settlements if s.name == hub)
@@ -728,8 +811,12 @@ def _routes(
         mine.sort(key=lambda v: math.atan2(v.centre[1] - hy, v.centre[0] - hx))
         for k in range(0, len(mine), 3):
             group = sorted(mine[k : k + 3], key=lambda v: hub_distance[hub][anchors[v.name]])
-            plans.append((f"{prefix}{len([p for p in plans if p[0].startswith(prefix)]) + 1:02d}",
-                          [hub] + [v.name for v in group]))
+            plans.append(
+                (
+                    f"{prefix}{len([p for p in plans if p[0].startswith(prefix)]) + 1:02d}",
+                    [hub] + [v.name for v in group],
+                )
+            )
     # City routes: enough of them that the bus station's list (3xxx, 5xxx sort first) is cut at
     # twelve before the 7xxx routes, as happens in the ATD table.
     city_places = [p.name for p in places if p.settlement == city and p.node != anchors[city]]
@@ -750,38 +837,49 @@ def _routes(
     for number, stops in plans:
         waypoints = [anchors[w] if w in anchors else node_of[w] for w in stops]
         path: list[Node] = [waypoints[0]]
-        for a, b in zip(waypoints, waypoints[1:], strict=False):
+        for a, b in itertools.pairwise(waypoints):
             path.extend(nx.shortest_path(graph, a, b, weight="length")[1:])
-        sequence: list[int] = []
-        distances: list[float] = []
-        edges: list[int] = []
-        travelled = 0.0
-
-        def visit(place: int, at: float) -> None:
-            if not sequence or sequence[-1] != place:
-                sequence.append(place)
-                distances.append(round(at, 1))
-
-        if path[0] in place_at_node:
-            visit(place_at_node[path[0]], 0.0)
-        for u, v in zip(path, path[1:], strict=False):
-            data = graph[u][v]
-            index = data["segment"]
-            edges.append(index)
-            vertices = segments[index][4]
-            forward = segments[index][0] == u
-            inner = sorted(on_segment.get(index, []), reverse=not forward)
-            for vertex, place in inner:
-                share = vertex / (len(vertices) - 1)
-                visit(place, travelled + data["length"] * (share if forward else 1.0 - share))
-            travelled += data["length"]
-            if v in place_at_node:
-                visit(place_at_node[v], travelled)
-        routes.append(_Route(number, sequence, distances, edges))
+        routes.append(_walk(number, path, graph, segments, place_at_node, on_segment))
     return routes
 
 
-def _classify_roads(segments: list[Segment], graph: nx.Graph, routes: list[_Route]) -> list[Segment]:
+def _walk(
+    number: str,
+    path: list[Node],
+    graph: nx.Graph,
+    segments: list[Segment],
+    place_at_node: dict[Node, int],
+    on_segment: dict[int, list[tuple[int, int]]],
+) -> _Route:
+    """The stop places a bus passes along a street path, with the distance travelled to each."""
+    route = _Route(number, [], [], [])
+
+    def visit(place: int, at: float) -> None:
+        if not route.places or route.places[-1] != place:
+            route.places.append(place)
+            route.distances.append(round(at, 1))
+
+    travelled = 0.0
+    if path[0] in place_at_node:
+        visit(place_at_node[path[0]], 0.0)
+    for u, v in itertools.pairwise(path):
+        data = graph[u][v]
+        index = data["segment"]
+        route.edges.append(index)
+        vertices = segments[index][4]
+        forward = segments[index][0] == u
+        for vertex, place in sorted(on_segment.get(index, []), reverse=not forward):
+            share = vertex / (len(vertices) - 1)
+            visit(place, travelled + data["length"] * (share if forward else 1.0 - share))
+        travelled += data["length"]
+        if v in place_at_node:
+            visit(place_at_node[v], travelled)
+    return route
+
+
+def _classify_roads(
+    segments: list[Segment], graph: nx.Graph, routes: list[_Route]
+) -> list[Segment]:
     """Roads used by intercity buses are "primary", by regional buses "secondary"."""
     rank = {"primary": 0, "secondary": 1, "tertiary": 2}
     out = list(segments)
@@ -849,8 +947,19 @@ def _population(units: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFra
             latest = int(np.clip(rng.lognormal(math.log(700.0), 0.45), 240, 1_900))
         decline = float(rng.uniform(0.004, 0.022))
         for year in POPULATION_YEARS:
-            value = latest if year == POPULATION_YEARS[-1] else int(round(latest * (1 + decline) ** (POPULATION_YEARS[-1] - year)))
-            rows.append({"unit_code": unit.unit_code, "unit_name": unit.unit_name, "year": year, "population": value})
+            value = (
+                latest
+                if year == POPULATION_YEARS[-1]
+                else round(latest * (1 + decline) ** (POPULATION_YEARS[-1] - year))
+            )
+            rows.append(
+                {
+                    "unit_code": unit.unit_code,
+                    "unit_name": unit.unit_name,
+                    "year": year,
+                    "population": value,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -864,7 +973,10 @@ def _genitive(name: str) -> str:
 
 
 def _libraries(
-    settlements: list[_Settlement], anchors: dict[str, Node], segments: list[Segment], rng: np.random.Generator
+    settlements: list[_Settlement],
+    anchors: dict[str, Node],
+    segments: list[Segment],
+    rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
     """One public library per parish and town (one parish has none), three in the state city."""
     grid: dict[str, list[Node]] = {}
@@ -876,15 +988,27 @@ def _libraries(
 
     def add(name: str, node: Node) -> None:
         # A library stands beside the street, not on its centre line.
-        rows.append({"site_id": f"bib-{len(rows) + 1:03d}", "name": name, "kind": "library",
-                     "geometry": Point(node[0] + 14.0, node[1] + 11.0)})
+        rows.append(
+            {
+                "site_id": f"bib-{len(rows) + 1:03d}",
+                "name": name,
+                "kind": "library",
+                "geometry": Point(node[0] + 14.0, node[1] + 11.0),
+            }
+        )
 
     def near(settlement: str, distance: float) -> Node:
         nodes = sorted(set(grid[settlement]))
         cx, cy = anchors[settlement]
         d = np.asarray([math.hypot(n[0] - cx, n[1] - cy) for n in nodes])
-        choices = [n for n, dd in zip(nodes, d, strict=True) if abs(dd - distance) < 0.35 * distance + 60.0]
-        return choices[int(rng.integers(len(choices)))] if choices else nodes[int(np.argmin(np.abs(d - distance)))]
+        choices = [
+            n for n, dd in zip(nodes, d, strict=True) if abs(dd - distance) < 0.35 * distance + 60.0
+        ]
+        return (
+            choices[int(rng.integers(len(choices)))]
+            if choices
+            else nodes[int(np.argmin(np.abs(d - distance)))]
+        )
 
     add(f"{_CITY} Centrālā bibliotēka", near(_CITY, 150.0))
     add(f'{_CITY} bibliotēkas filiāle "Zīle"', near(_CITY, 1_500.0))
@@ -902,18 +1026,29 @@ def _libraries(
     return frame
 
 
-def _centres(libraries: gpd.GeoDataFrame, settlements: list[_Settlement], anchors: dict[str, Node]) -> gpd.GeoDataFrame:
+def _centres(
+    libraries: gpd.GeoDataFrame, settlements: list[_Settlement], anchors: dict[str, Node]
+) -> gpd.GeoDataFrame:
     """Four existing client service centres: three in libraries, one in a municipal building."""
     by_name = libraries.set_index("name").geometry
     town_b = anchors[_TOWNS[1]]
     rows = [
         ("vpvkac-01", f"{_CITY} valstspilsētas VPVKAC", by_name[f"{_CITY} Centrālā bibliotēka"]),
-        ("vpvkac-02", f"{_NOVADS.replace(' novads', ' novada')} {_genitive(_TOWNS[0])} VPVKAC",
-         by_name[f"{_genitive(_TOWNS[0])} bibliotēka"]),
-        ("vpvkac-03", f"{_NOVADS.replace(' novads', ' novada')} {_genitive(_TOWNS[1])} VPVKAC",
-         _shift([Point(town_b[0] - 18.0, town_b[1] + 20.0)])[0]),
-        ("vpvkac-04", f"{_NOVADS.replace(' novads', ' novada')} Griķu pagasta VPVKAC",
-         by_name["Griķu pagasta bibliotēka"]),
+        (
+            "vpvkac-02",
+            f"{_NOVADS.replace(' novads', ' novada')} {_genitive(_TOWNS[0])} VPVKAC",
+            by_name[f"{_genitive(_TOWNS[0])} bibliotēka"],
+        ),
+        (
+            "vpvkac-03",
+            f"{_NOVADS.replace(' novads', ' novada')} {_genitive(_TOWNS[1])} VPVKAC",
+            _shift([Point(town_b[0] - 18.0, town_b[1] + 20.0)])[0],
+        ),
+        (
+            "vpvkac-04",
+            f"{_NOVADS.replace(' novads', ' novada')} Griķu pagasta VPVKAC",
+            by_name["Griķu pagasta bibliotēka"],
+        ),
     ]
     return gpd.GeoDataFrame(
         {"site_id": [r[0] for r in rows], "name": [r[1] for r in rows], "kind": "centre"},
@@ -980,7 +1115,9 @@ def _write_population(folder: Path, population: pd.DataFrame, units: gpd.GeoData
 
     wide = population.pivot(index="unit_code", columns="year", values="population")
     info = units.set_index("unit_code")
-    order = sorted(info.index, key=lambda c: (info.at[c, "municipality_name"], info.at[c, "unit_name"]))
+    order = sorted(
+        info.index, key=lambda c: (info.at[c, "municipality_name"], info.at[c, "unit_name"])
+    )
     workbook = Workbook()
     workbook.remove(workbook.active)
     years = list(POPULATION_YEARS)
@@ -996,22 +1133,46 @@ def _write_population(folder: Path, population: pd.DataFrame, units: gpd.GeoData
     births.append(["Reģions", "Pašvaldība", "Teritoriālais iedalījums", "ATVK", *years])
     for code in order:
         row = [round(6.0 + (int(code) % 37) / 10.0 + (y - 2011) * -0.1, 1) for y in years]
-        births.append([PLANNING_REGION, info.at[code, "municipality_name"], info.at[code, "unit_name"], code, *row])
-    footer(births, "Dzimušo skaits uz 1000 iedzīvotājiem", "Promiles", "RAIM aprēķins (pēc PMLP datiem)")
+        births.append(
+            [
+                PLANNING_REGION,
+                info.at[code, "municipality_name"],
+                info.at[code, "unit_name"],
+                code,
+                *row,
+            ]
+        )
+    footer(
+        births,
+        "Dzimušo skaits uz 1000 iedzīvotājiem",
+        "Promiles",
+        "RAIM aprēķins (pēc PMLP datiem)",
+    )
 
     municipal = workbook.create_sheet("(Pašvaldības) Iedzīvotāju skait")
     municipal.append(["Reģions", "Pašvaldība", "ATVK", *years])
     by_municipality = wide.join(info["municipality_code"]).groupby("municipality_code").sum()
-    names = info.drop_duplicates("municipality_code").set_index("municipality_code")["municipality_name"]
+    names = info.drop_duplicates("municipality_code").set_index("municipality_code")[
+        "municipality_name"
+    ]
     for code in sorted(by_municipality.index, key=lambda c: names[c]):
-        municipal.append([PLANNING_REGION, names[code], code, *[int(by_municipality.at[code, y]) for y in years]])
+        municipal.append(
+            [PLANNING_REGION, names[code], code, *[int(by_municipality.at[code, y]) for y in years]]
+        )
     footer(municipal, "Iedzīvotāju skaits (skaits, PMLP)", "Vienības", "Ielase no XLSX faila")
 
     sheet = workbook.create_sheet(POPULATION_SHEET)
     sheet.append(["Reģions", "Pašvaldība", "Teritoriālais iedalījums", "ATVK", *years])
     for code in order:
-        sheet.append([PLANNING_REGION, info.at[code, "municipality_name"], info.at[code, "unit_name"], code,
-                      *[int(wide.at[code, y]) for y in years]])
+        sheet.append(
+            [
+                PLANNING_REGION,
+                info.at[code, "municipality_name"],
+                info.at[code, "unit_name"],
+                code,
+                *[int(wide.at[code, y]) for y in years],
+            ]
+        )
     footer(sheet, "Iedzīvotāju skaits (skaits, PMLP)", "Vienības", "Ielase no XLSX faila")
 
     workbook.properties.creator = "Unknown Creator"
@@ -1031,7 +1192,11 @@ def _fixed_zip(data: bytes) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                    rb"\g<1>" + stamp.encode(),
+                    content,
+                )
             target.writestr(_zip_info(info.filename), content)
     return out.getvalue()
 
@@ -1063,34 +1228,74 @@ def _write_stop_table(folder: Path, stops: gpd.GeoDataFrame) -> Path:
     rows = []
     for stop, x, y in zip(stops.itertuples(), lon, lat, strict=True):
         listed = ", ".join(stop.routes) + (" …" if stop.routes_truncated else "")
-        rows.append([stop.stop_id, stop.stop_name, stop.route_count, listed, "autobuss", f"{x:.7f}", f"{y:.7f}"])
+        rows.append(
+            [
+                stop.stop_id,
+                stop.stop_name,
+                stop.route_count,
+                listed,
+                "autobuss",
+                f"{x:.7f}",
+                f"{y:.7f}",
+            ]
+        )
     path = folder / FILE_NAMES["stops"]
-    path.write_text(_csv_text(["id", "nosaukums", "marsruti", "marsrutu_saraksts", "veidi", "x", "y"], rows),
-                    encoding="utf-8", newline="")
+    path.write_text(
+        _csv_text(["id", "nosaukums", "marsruti", "marsrutu_saraksts", "veidi", "x", "y"], rows),
+        encoding="utf-8",
+        newline="",
+    )
     return path
 
 
 def _write_gtfs(
-    folder: Path, stops: gpd.GeoDataFrame, routes: dict[str, list[str]], route_places: dict[str, list[int]]
+    folder: Path,
+    stops: gpd.GeoDataFrame,
+    routes: dict[str, list[str]],
+    route_places: dict[str, list[int]],
 ) -> Path:
     """An ATD-like GTFS feed: one weekday trip per route and direction, 40 km/h between stops."""
     lon, lat = _lonlat(stops)
     files: dict[str, str] = {}
     files["agency.txt"] = _csv_text(
         ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
-        [["ATD", "Autotransporta direkcija (synthetic)", "https://www.atd.lv", "Europe/Riga", "lv"]],
+        [
+            [
+                "ATD",
+                "Autotransporta direkcija (synthetic)",
+                "https://www.atd.lv",
+                "Europe/Riga",
+                "lv",
+            ]
+        ],
     )
     files["stops.txt"] = _csv_text(
         ["stop_id", "stop_name", "stop_lat", "stop_lon"],
-        [[s.stop_id, s.stop_name, f"{y:.7f}", f"{x:.7f}"] for s, x, y in zip(stops.itertuples(), lon, lat, strict=True)],
+        [
+            [s.stop_id, s.stop_name, f"{y:.7f}", f"{x:.7f}"]
+            for s, x, y in zip(stops.itertuples(), lon, lat, strict=True)
+        ],
     )
     files["routes.txt"] = _csv_text(
         ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"],
-        [[f"r{n}", "ATD", n, f"{names[0]} - {names[-1]}", 3] for n, names in sorted(routes.items())],
+        [
+            [f"r{n}", "ATD", n, f"{names[0]} - {names[-1]}", 3]
+            for n, names in sorted(routes.items())
+        ],
     )
     files["calendar.txt"] = _csv_text(
-        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-         "start_date", "end_date"],
+        [
+            "service_id",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "start_date",
+            "end_date",
+        ],
         [["wd", 1, 1, 1, 1, 1, 0, 0, "20240101", "20241231"]],
     )
     trips, times = [], []
@@ -1106,15 +1311,26 @@ def _write_gtfs(
             for k, place in enumerate(order):
                 xy = place_xy[place]
                 if previous is not None:
-                    clock += int(round(math.hypot(xy[0] - previous[0], xy[1] - previous[1]) * 1.3 / (40_000 / 3600)))
+                    clock += round(
+                        math.hypot(xy[0] - previous[0], xy[1] - previous[1]) * 1.3 / (40_000 / 3600)
+                    )
                 previous = xy
                 stamp = f"{clock // 3600:02d}:{clock % 3600 // 60:02d}:{clock % 60:02d}"
                 times.append([trip, stamp, stamp, side_stop[(place, side)], k + 1])
     files["trips.txt"] = _csv_text(["route_id", "service_id", "trip_id", "direction_id"], trips)
-    files["stop_times.txt"] = _csv_text(["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], times)
+    files["stop_times.txt"] = _csv_text(
+        ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], times
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for name in ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt"):
+        for name in (
+            "agency.txt",
+            "stops.txt",
+            "routes.txt",
+            "trips.txt",
+            "stop_times.txt",
+            "calendar.txt",
+        ):
             archive.writestr(_zip_info(name), files[name].encode("utf-8"))
     path = folder / FILE_NAMES["stops_gtfs"]
     path.write_bytes(out.getvalue())
@@ -1124,7 +1340,10 @@ def _write_gtfs(
 def _write_sites(path: Path, sites: gpd.GeoDataFrame) -> Path:
     """Libraries or centres as CSV: id, name, lon, lat (WGS84, 7 decimals)."""
     lon, lat = _lonlat(sites)
-    rows = [[s.site_id, s.name, f"{x:.7f}", f"{y:.7f}"] for s, x, y in zip(sites.itertuples(), lon, lat, strict=True)]
+    rows = [
+        [s.site_id, s.name, f"{x:.7f}", f"{y:.7f}"]
+        for s, x, y in zip(sites.itertuples(), lon, lat, strict=True)
+    ]
     path.write_text(_csv_text(["id", "name", "lon", "lat"], rows), encoding="utf-8", newline="")
     return path
 
@@ -1134,7 +1353,9 @@ def _write_streets(folder: Path, streets: gpd.GeoDataFrame) -> Path:
     path = folder / FILE_NAMES["streets"]
     # GDAL stamps GeoPackages with the current time unless told otherwise.
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    pyogrio.set_gdal_config_options(
+        {"OGR_CURRENT_DATE": FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    )
     try:
         pyogrio.write_dataframe(streets, path, layer="streets", driver="GPKG")
     finally:

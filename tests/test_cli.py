@@ -28,7 +28,9 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def test_demo_writes_the_region_and_its_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_writes_the_region_and_its_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "demo"
     assert cli.main(["demo", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -73,8 +75,9 @@ def test_fetch_unknown_dataset_is_exit_2(capsys: pytest.CaptureFixture[str]) -> 
     assert "unknown dataset 'roads'" in _one_line_error(capsys)
 
 
-def test_fetch_offline_is_exit_2_with_the_manual_steps(monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_fetch_offline_is_exit_2_with_the_manual_steps(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -84,7 +87,9 @@ def test_fetch_offline_is_exit_2_with_the_manual_steps(monkeypatch: pytest.Monke
     assert "by hand" in line and "gtfs-latvia-lv.zip" in line
 
 
-def test_demo_into_a_file_path_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_into_a_file_path_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     assert cli.main(["demo", "--out", str(blocker)]) == 2
@@ -92,7 +97,9 @@ def test_demo_into_a_file_path_is_exit_2(tmp_path: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.realdata
-def test_datasets_lists_found_and_missing(real_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_datasets_lists_found_and_missing(
+    real_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["--data-dir", str(real_data), "datasets"]) == 0
     out = capsys.readouterr().out
     assert "[found]   units:" in out and "(2024.01.01.)" in out
@@ -101,7 +108,10 @@ def test_datasets_lists_found_and_missing(real_data: Path, capsys: pytest.Captur
 
 def test_console_script_runs_as_a_module() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "accessibility.cli", "--version"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "accessibility.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert result.stdout.startswith("accessibility ")

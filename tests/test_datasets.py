@@ -46,8 +46,16 @@ def _touch(path: Path, text: str = "x") -> Path:
 def test_catalogue_covers_every_contract_key() -> None:
     entries = datasets.catalogue()
     assert set(entries) == {
-        "units", "municipalities", "classifier", "population", "stops", "library_counts",
-        "riga_gtfs", "libraries", "centres", "streets",
+        "units",
+        "municipalities",
+        "classifier",
+        "population",
+        "stops",
+        "library_counts",
+        "riga_gtfs",
+        "libraries",
+        "centres",
+        "streets",
     }
     for entry in entries.values():
         assert entry.page.startswith("https://"), entry.key
@@ -65,10 +73,13 @@ def test_catalogue_is_the_file_under_data() -> None:
 
 def test_every_subpackage_is_packaged() -> None:
     """pyproject lists packages explicitly (the catalogue is mapped in from data/)."""
-    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
     listed = set(config["packages"])
     on_disk = {
-        ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "accessibility").rglob("__init__.py")
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in (REPO / "accessibility").rglob("__init__.py")
     }
     missing = on_disk - listed
     assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
@@ -144,7 +155,10 @@ def test_classifier_exports_rank_by_date_in_the_name(tmp_path: Path) -> None:
 def test_names_match_case_insensitively_and_hidden_folders_are_skipped(tmp_path: Path) -> None:
     _touch(tmp_path / ".git" / "Administrativas_teritorijas_2021.shp")
     _touch(tmp_path / "dl" / "administrativas_teritorijas_2021.ZIP")
-    assert datasets.find_dataset("municipalities", tmp_path) == tmp_path / "dl" / "administrativas_teritorijas_2021.ZIP"
+    assert (
+        datasets.find_dataset("municipalities", tmp_path)
+        == tmp_path / "dl" / "administrativas_teritorijas_2021.ZIP"
+    )
 
 
 def test_preferred_file_name_wins(tmp_path: Path) -> None:
@@ -161,7 +175,9 @@ def test_gtfs_folder_is_returned_as_a_folder(tmp_path: Path) -> None:
     assert datasets.find_dataset("riga_gtfs", tmp_path) == tmp_path / "Rigas_Satiksme_2025"
 
 
-def test_download_cache_is_searched_after_the_data_folder(tmp_path: Path, empty_cache: Path) -> None:
+def test_download_cache_is_searched_after_the_data_folder(
+    tmp_path: Path, empty_cache: Path
+) -> None:
     _touch(empty_cache / "streets" / "latvia-latest.osm.pbf")
     assert datasets.find_dataset("streets") == empty_cache / "streets" / "latvia-latest.osm.pbf"
     data = tmp_path / "data"
@@ -174,7 +190,9 @@ def test_missing_without_a_data_folder_says_how_to_set_one() -> None:
         datasets.find_dataset("libraries")
 
 
-def test_resolve_data_dir_argument_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolve_data_dir_argument_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert datasets.resolve_data_dir() is None
     env_dir = tmp_path / "env"
     env_dir.mkdir()

@@ -21,7 +21,7 @@ from accessibility.datasets import Dataset, fetch
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -32,7 +32,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", root
@@ -78,8 +80,9 @@ def _entry(url: str, *, sha256: dict[str, str] | None = None, unzip: bool = Fals
     )
 
 
-def test_download_with_the_right_checksum(server: tuple[str, Path], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_with_the_right_checksum(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base, root = server
     content = "id,name\n1,Ābele\n".encode()
     (root / "sample.csv").write_bytes(content)
@@ -108,8 +111,9 @@ def test_checksum_mismatch_is_a_download_error_and_keeps_nothing(
     assert not (dest / "fetch_log.json").exists()
 
 
-def test_unknown_checksum_is_recorded(server: tuple[str, Path], isolated: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_checksum_is_recorded(
+    server: tuple[str, Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base, root = server
     (root / "sample.csv").write_bytes(b"a,b\n")
     _use_catalogue(monkeypatch, _entry(f"{base}/sample.csv"))
@@ -122,8 +126,9 @@ def test_unknown_checksum_is_recorded(server: tuple[str, Path], isolated: Path,
     assert datasets.find_dataset("sample") == path
 
 
-def test_unreachable_host_fails_fast_with_the_manual_steps(closed_port: str, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_host_fails_fast_with_the_manual_steps(
+    closed_port: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _use_catalogue(monkeypatch, _entry(f"{closed_port}/sample.csv"))
     started = time.monotonic()
     with pytest.raises(DownloadError) as caught:
@@ -135,16 +140,18 @@ def test_unreachable_host_fails_fast_with_the_manual_steps(closed_port: str, tmp
     assert str(tmp_path / "dest" / "sample") in message
 
 
-def test_missing_file_on_the_server_is_a_download_error(server: tuple[str, Path], tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_file_on_the_server_is_a_download_error(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base, _ = server
     _use_catalogue(monkeypatch, _entry(f"{base}/sample.csv"))
     with pytest.raises(DownloadError, match="could not download"):
         fetch(["sample"], tmp_path / "dest")
 
 
-def test_zip_is_unpacked_when_the_catalogue_says_so(server: tuple[str, Path], tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_is_unpacked_when_the_catalogue_says_so(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base, root = server
     with zipfile.ZipFile(root / "feed.zip", "w") as archive:
         archive.writestr("stops.txt", "stop_id,stop_name\n1,Centrs\n")
@@ -155,8 +162,9 @@ def test_zip_is_unpacked_when_the_catalogue_says_so(server: tuple[str, Path], tm
     assert (folder / "stops.txt").read_text(encoding="utf-8").startswith("stop_id")
 
 
-def test_mirror_replaces_the_publisher_address(server: tuple[str, Path], tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mirror_replaces_the_publisher_address(
+    server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real catalogue entry for stops, served from a local mirror set in the environment."""
     base, root = server
     (root / "gtfs-latvia-lv.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
@@ -168,7 +176,9 @@ def test_mirror_replaces_the_publisher_address(server: tuple[str, Path], tmp_pat
 
 
 def test_dataset_without_direct_download_names_its_page(tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"no direct download.*data\.gov\.lv/dati/lv/dataset/robezas"):
+    with pytest.raises(
+        DownloadError, match=r"no direct download.*data\.gov\.lv/dati/lv/dataset/robezas"
+    ):
         fetch(["units"], tmp_path)
 
 
@@ -178,7 +188,9 @@ def test_unknown_dataset_is_refused_before_any_download(tmp_path: Path) -> None:
     assert not (tmp_path / "stops").exists()
 
 
-def test_default_selection_is_the_downloadable_datasets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_selection_is_the_downloadable_datasets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     called: list[str] = []
 
     def fake(dataset: Dataset, target: Path, *, mirror: str | None, timeout: float) -> Path:

@@ -40,7 +40,11 @@ def layers(folder: Path) -> dict:
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
 
 
 def test_write_region_returns_the_official_file_names(folder: Path) -> None:
@@ -82,7 +86,9 @@ def test_units_round_trip(layers: dict, truth: synthetic.SyntheticRegion) -> Non
     assert units.geometry.is_valid.all()
     # Units tile the region: no overlaps, and the areas are those generated.
     assert units.geometry.area.sum() == pytest.approx(truth.units.geometry.area.sum(), rel=1e-9)
-    assert shapely.union_all(units.geometry.values).area == pytest.approx(units.geometry.area.sum(), rel=1e-6)
+    assert shapely.union_all(units.geometry.values).area == pytest.approx(
+        units.geometry.area.sum(), rel=1e-6
+    )
     west, south, east, north = units.total_bounds
     assert inside_latvia(np.array([west, east]), np.array([south, north])).all()
 
@@ -90,7 +96,9 @@ def test_units_round_trip(layers: dict, truth: synthetic.SyntheticRegion) -> Non
 def test_municipalities_round_trip(layers: dict) -> None:
     municipalities = layers["municipalities"]
     assert set(municipalities["municipality_code"]) == {"0008000", "0060000"}
-    assert dict(zip(municipalities["municipality_code"], municipalities["municipality_kind"], strict=True)) == {
+    assert dict(
+        zip(municipalities["municipality_code"], municipalities["municipality_kind"], strict=True)
+    ) == {
         "0008000": "state_city",
         "0060000": "novads",
     }
@@ -101,7 +109,9 @@ def test_municipalities_round_trip(layers: dict) -> None:
         assert row.geometry.area == pytest.approx(mine.geometry.area.sum(), rel=1e-6)
 
 
-def test_population_round_trip(layers: dict, truth: synthetic.SyntheticRegion, folder: Path) -> None:
+def test_population_round_trip(
+    layers: dict, truth: synthetic.SyntheticRegion, folder: Path
+) -> None:
     population = layers["population"]
     latest = truth.population[truth.population["year"] == 2024]
     assert int(population["population"].sum()) == int(latest["population"].sum())
@@ -169,7 +179,9 @@ def test_some_libraries_are_far_from_intercity_stops(layers: dict) -> None:
     assert 0 < near < len(libraries)
 
 
-def test_streets_form_one_connected_walking_network(layers: dict, truth: synthetic.SyntheticRegion) -> None:
+def test_streets_form_one_connected_walking_network(
+    layers: dict, truth: synthetic.SyntheticRegion
+) -> None:
     streets = layers["streets"]
     assert set(streets.geom_type) == {"LineString"}
     assert streets.length.sum() == pytest.approx(truth.streets.length.sum(), rel=1e-9)
@@ -177,7 +189,7 @@ def test_streets_form_one_connected_walking_network(layers: dict, truth: synthet
     assert network.report["components"] == 1
     # Lines meet only at shared end vertices: no crossing without a junction.
     tree = shapely.STRtree(streets.geometry.values)
-    left, right = tree.query(streets.geometry.values, predicate="crosses")
+    left, _ = tree.query(streets.geometry.values, predicate="crosses")
     assert len(left) == 0
     bounds = streets.total_bounds
     assert inside_latvia(bounds[[0, 2]], bounds[[1, 3]]).all()
@@ -194,8 +206,18 @@ def test_manifest_matches_the_files(folder: Path, layers: dict) -> None:
 
 
 def test_find_dataset_reads_the_synthetic_folder(folder: Path) -> None:
-    found = {key: find_dataset(key, folder).name for key in
-             ("units", "municipalities", "population", "stops", "libraries", "centres", "streets")}
+    found = {
+        key: find_dataset(key, folder).name
+        for key in (
+            "units",
+            "municipalities",
+            "population",
+            "stops",
+            "libraries",
+            "centres",
+            "streets",
+        )
+    }
     assert found["units"] == "Territorial_units_LV_1.2m_(synthetic).shp"
     assert found["stops"] == "gtfs-latvia-lv.zip"
     assert load_units(find_dataset("units", folder)).shape[0] == 23
@@ -207,7 +229,9 @@ def test_load_region_without_folder_uses_a_temporary_one() -> None:
     assert len(layers["units"]) == 23 and len(layers["centres"]) == 4
 
 
-def test_fictional_names_do_not_clash_with_real_units(real_data: Path, truth: synthetic.SyntheticRegion) -> None:
+def test_fictional_names_do_not_clash_with_real_units(
+    real_data: Path, truth: synthetic.SyntheticRegion
+) -> None:
     real = load_units(find_dataset("units", real_data))
     assert not set(truth.units["unit_name"]) & set(real["unit_name"])
     assert not set(truth.units["unit_code"]) & set(real["unit_code"])
