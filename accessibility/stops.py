@@ -635,32 +635,53 @@ def _routes_by_stop(
         report.notes["routes_with_unreadable_route_type"] = int(route_type.isna().sum())
     routes["mode"] = [route_type_mode(int(t)) if pd.notna(t) else "other" for t in route_type]
 
-    trips = trips[["trip_id", "route_id"]].apply(_strip)
-    pairs = stop_times.drop_duplicates()
-    if boarding_area_parent:
-        pairs["stop_id"] = pairs["stop_id"].map(lambda s: boarding_area_parent.get(s) or s)
-    pairs = pairs.merge(trips.drop_duplicates("trip_id"), on="trip_id", how="left")
-    unknown_trips = int(pairs["route_id"].isna().sum())
-    if unknown_trips:
-        report.notes["stop_times_unknown_trip"] = unknown_trips
-    pairs = pairs.dropna(subset=["route_id"]).drop_duplicates(["stop_id", "route_id"])
-    pairs = pairs.merge(
-        routes[["route_id", "number", "mode"]].drop_duplicates("route_id"),
-        on="route_id",
-        how="left",
-    )
-    unknown_routes = int(pairs["number"].isna().sum())
-    if unknown_routes:
-        report.notes["trips_unknown_route"] = unknown_routes
-    pairs = pairs.dropna(subset=["number"])
+    # Integer codes throughout: a national feed has millions of stop_times rows.
+    trips = trips[["trip_id", "route_id"]].apply(_strip).drop_duplicates("trip_id")
+    routes = routes.dropna(subset=["route_id"]).drop_duplicates("route_id")
+    route_of_trip = pd.Index(routes["route_id"]).get_indexer(trips["route_id"])
+    if (route_of_trip < 0).any():
+        report.notes["trips_unknown_route"] = int((route_of_trip < 0).sum())
+    trip_of_row = pd.Index(trips["trip_id"]).get_indexer(stop_times["trip_id"])
+    if (trip_of_row < 0).any():
+        report.notes["stop_times_unknown_trip"] = int((trip_of_row < 0).sum())
+    route_of_row = np.where(trip_of_row >= 0, route_of_trip[trip_of_row], -1)
 
-    by_stop: dict[str, list[str]] = {}
-    mode_by_stop: dict[str, str] = {}
-    for stop_id, group in pairs.groupby("stop_id", sort=False):
-        by_stop[str(stop_id)] = sorted(set(group["number"]), key=_natural_key)
-        mode_by_stop[str(stop_id)] = _majority_mode(
-            group.drop_duplicates("number")["mode"].tolist()
-        )
+    # Route numbers in natural order; routes sharing a number share its code. A number used
+    # by routes of several types takes the mode of its first route in routes.txt.
+    numbers = sorted(set(routes["number"]), key=_natural_key)
+    number_of_route = pd.Index(numbers).get_indexer(routes["number"])
+    first_route = pd.Series(np.arange(len(routes))).groupby(number_of_route).first()
+    mode_names = list(dict.fromkeys([*_MODE_PRIORITY, *routes["mode"]]))
+    mode_of_route = pd.Index(mode_names).get_indexer(routes["mode"])
+    mode_of_number = mode_of_route[first_route.reindex(range(len(numbers))).to_numpy()]
+
+    stop_code, stop_names = pd.factorize(stop_times["stop_id"])
+    if boarding_area_parent:
+        stop_names = pd.Index([boarding_area_parent.get(n) or n for n in stop_names])
+        stop_code_fold, stop_names = pd.factorize(stop_names)
+        stop_code = stop_code_fold[stop_code]
+    served = route_of_row >= 0
+    keys = np.sort(
+        stop_code[served].astype(np.int64) * len(numbers) + number_of_route[route_of_row[served]]
+    )
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    pair_stop, pair_number = np.divmod(keys, len(numbers)) if len(numbers) else (keys, keys)
+
+    starts = np.flatnonzero(np.r_[True, pair_stop[1:] != pair_stop[:-1]]) if len(keys) else []
+    number_array = np.asarray(numbers, dtype=object)
+    by_stop = (
+        {
+            str(stop_names[pair_stop[i]]): number_array[chunk].tolist()
+            for i, chunk in zip(starts, np.split(pair_number, starts[1:]), strict=True)
+        }
+        if len(keys)
+        else {}
+    )
+    # The mode of most routes at the stop; ties go to the mode earlier in _MODE_PRIORITY.
+    counts = np.zeros((len(stop_names), len(mode_names)), dtype=np.int64)
+    np.add.at(counts, (pair_stop, mode_of_number[pair_number]), 1)
+    best = np.argmax(counts, axis=1)  # argmax returns the first maximum: the higher priority
+    mode_by_stop = {str(stop_names[k]): mode_names[best[k]] for k in pair_stop[starts].tolist()}
     return by_stop, mode_by_stop
 
 
@@ -685,21 +706,26 @@ def _single_feed_mode(feed: Path, report: LoadReport) -> str:
 
 def _read_columns(label: str, data: bytes, columns: tuple[str, ...]) -> pd.DataFrame:
     """Read only ``columns`` of a (large) GTFS file; a BOM and spaces after commas are fine."""
-    text, _ = decode_bytes(data, source=label)
-    if not text.strip():
+    head, _ = decode_bytes(data[: data.find(b"\n") if b"\n" in data else len(data)], source=label)
+    if not head.strip() and not data.strip():
         raise InputFileError(label, "file is empty")
-    header = [h.strip() for h in text.split("\n", 1)[0].rstrip("\r").split(",")]
+    header = [h.strip() for h in head.rstrip("\r").split(",")]
     missing = [c for c in columns if c not in header]
     if missing:
         raise MissingColumnError(label, f"required column {missing[0]!r} missing", field=missing[0])
+    options: dict[str, Any] = {
+        "usecols": lambda c: c.strip() in columns,
+        "dtype": str,
+        "skipinitialspace": True,
+        "keep_default_na": False,
+    }
     try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            usecols=lambda c: c.strip() in columns,
-            dtype=str,
-            skipinitialspace=True,
-            keep_default_na=False,
-        )
+        try:
+            # GTFS is UTF-8 by specification: parse the bytes as they are, without a text copy.
+            table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", **options)
+        except UnicodeDecodeError:
+            text, _ = decode_bytes(data, source=label)
+            table = pd.read_csv(io.StringIO(text), **options)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFileError(label, f"cannot be parsed: {exc}") from exc
     table.columns = [c.strip() for c in table.columns]
@@ -708,12 +734,6 @@ def _read_columns(label: str, data: bytes, columns: tuple[str, ...]) -> pd.DataF
 
 # Bus wins ties: the stop rule is about bus stops.
 _MODE_PRIORITY: tuple[str, ...] = ("bus", "trolleybus", "tram", "rail", "metro", "ferry")
-
-
-def _majority_mode(modes: list[str]) -> str:
-    counts = Counter(modes)
-    rank = {m: i for i, m in enumerate(_MODE_PRIORITY)}
-    return min(counts, key=lambda m: (-counts[m], rank.get(m, len(rank)), m))
 
 
 def _strip(values: pd.Series) -> pd.Series:

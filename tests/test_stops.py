@@ -523,3 +523,20 @@ def test_parse_route_list() -> None:
 )
 def test_route_type_mode(route_type: int, mode: str) -> None:
     assert route_type_mode(route_type) == mode
+
+
+def test_gtfs_in_cp1257(tmp_path: Path) -> None:
+    files = {
+        "stops.txt": ["stop_id,stop_name,stop_lat,stop_lon", "Ā1,Ērgļi,56.90,25.64"],
+        "routes.txt": ["route_id,route_short_name,route_type", "r1,7001,3"],
+        "trips.txt": ["route_id,service_id,trip_id", "r1,wk,t1"],
+        "stop_times.txt": ["trip_id,stop_id,stop_sequence", "t1,Ā1,1"],
+    }
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    for name, lines in files.items():
+        (folder / name).write_bytes(("\n".join(lines) + "\n").encode("cp1257"))
+    stops = load_stops(folder)
+    assert stops["stop_id"].tolist() == ["Ā1"] and stops["stop_name"].tolist() == ["Ērgļi"]
+    assert stops["routes"].tolist() == [["7001"]] and stops["intercity"].tolist() == [True]
+    assert "cp1257" in get_report(stops)["notes"]["encoding"]
