@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +29,7 @@ from ._tables import decode_bytes, read_text_table, read_zip_member, zip_members
 #: An intercity rule: a regular expression matched against the WHOLE route number
 #: (``re.fullmatch``), or a function of one route number returning True for intercity routes.
 #: None means :data:`accessibility.settings.INTERCITY_ROUTE_PATTERN`.
-IntercityRule = Union[str, "re.Pattern[str]", Callable[[str], bool], None]
+IntercityRule = str | re.Pattern[str] | Callable[[str], bool] | None
 
 #: Modes of the ATD table's ``veidi`` column (Latvian) and of plain tables (English).
 MODE_NAMES: dict[str, str] = {
