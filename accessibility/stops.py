@@ -300,18 +300,12 @@ def _apply_intercity(
     *,
     default: bool,
 ) -> gpd.GeoDataFrame:
-    verdict: dict[str, bool] = {}
-
-    def any_intercity(routes: list[str]) -> bool:
-        for route in routes:
-            if route not in verdict:
-                verdict[route] = matcher(route)
-            if verdict[route]:
-                return True
-        return False
-
+    # Each distinct route number is judged once (and all of them, for the report's list).
+    verdict = {route: bool(matcher(route)) for routes in stops["routes"] for route in routes}
     stops["intercity"] = np.fromiter(
-        (any_intercity(r) for r in stops["routes"]), dtype=bool, count=len(stops)
+        (any(verdict[route] for route in routes) for routes in stops["routes"]),
+        dtype=bool,
+        count=len(stops),
     )
     if "routes_truncated" not in stops.columns:
         stops["routes_truncated"] = False

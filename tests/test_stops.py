@@ -344,6 +344,12 @@ def test_intercity_rules(tmp_path: Path) -> None:
         ],
     )
     assert load_stops(path)["intercity"].tolist() == [True, False, False]
+    # Every matching route is listed, also those after the first match at a stop.
+    assert get_report(load_stops(path, intercity=r"\d{4}|K7410"))["notes"]["intercity_routes"] == [
+        "5490",
+        "7937",
+        "K7410",
+    ]
     assert load_stops(path, intercity=r"K?7\d{3}")["intercity"].tolist() == [True, True, False]
     # fullmatch: "7" alone matches route "E7" only as a whole, which it is not.
     assert load_stops(path, intercity=r"7")["intercity"].tolist() == [False, False, False]
