@@ -12,7 +12,7 @@ import shapely
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import blended_transform_factory
 from pyproj import CRS, Transformer
@@ -100,6 +100,7 @@ class ScaleBar:
     length_m: float
     x0: float
     artists: list[Artist]
+    backdrop: Artist | None = None
 
 
 def status_colours(
@@ -217,6 +218,23 @@ def add_scale_bar(
     y0 = location[1]
     transform = blended_transform_factory(ax.transData, ax.transAxes)
     artists: list[Artist] = []
+    # A pale backdrop keeps bar and numbers readable where the bar has to sit on the data.
+    axes_height_in = ax.get_position().height * ax.figure.get_size_inches()[1]
+    label_height = (fontsize * 1.5 / 72) / axes_height_in
+    pad_x = 0.06 * length
+    backdrop = FancyBboxPatch(
+        (x0 - pad_x, y0 - 0.012),
+        length + 2 * pad_x,
+        height_fraction + 0.008 + label_height + 0.02,
+        boxstyle="round,pad=0,rounding_size=0",
+        transform=transform,
+        facecolor="#FFFFFF",
+        edgecolor="none",
+        alpha=0.75,
+        zorder=19,
+        clip_on=False,
+    )
+    ax.add_patch(backdrop)
     step = length / segments
     for i in range(segments):
         rect = Rectangle(
@@ -252,7 +270,7 @@ def add_scale_bar(
                 clip_on=False,
             )
         )
-    return ScaleBar(length_m=length, x0=x0, artists=artists)
+    return ScaleBar(length_m=length, x0=x0, artists=artists, backdrop=backdrop)
 
 
 def grid_convergence(x: float, y: float, crs: str | CRS = settings.CRS) -> float:

@@ -6,6 +6,7 @@ import datetime as _dt
 import math
 import os
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -70,6 +72,8 @@ _CONTEXT_FILL = {"facecolor": "#F0F0F0", "edgecolor": "#CCCCCC", "linewidth": 0.
 # Dense point layers are rasterised inside SVG/PDF: ten thousand vector dots make files that
 # viewers render slowly, while text and boundaries stay vector.
 _RASTERISE_ABOVE = 2000
+#: Map width (metres) above which the small national symbol sizes are used.
+_NATIONAL_SYMBOLS_ABOVE_M = 150_000
 
 
 @dataclass
@@ -143,6 +147,12 @@ def plot_coverage_map(
     layers = _prepare_layers(units, status_column, municipalities, stops, centres, proposed)
     units = layers.units
     x_min, y_min, x_max, y_max = _padded_bounds(units.total_bounds, 0.015)
+    # Symbols sized for the whole country vanish on a small area: use the sheet sizes there.
+    styles = (
+        carto.POINT_STYLES
+        if x_max - x_min > _NATIONAL_SYMBOLS_ABOVE_M
+        else carto.SHEET_POINT_STYLES
+    )
     with mpl.rc_context(_RC):
         legend_entries = _status_entries(units, status_column, palette)
         handles = [carto.patch_handle(label, colour) for label, colour in legend_entries]
@@ -151,8 +161,9 @@ def plot_coverage_map(
                 "municipality boundary", colour=_MUNICIPALITY_EDGE["color"], linewidth=0.8
             )
         ]
-        handles += _point_handles(layers, intercity_column, carto.POINT_STYLES)
+        handles += _point_handles(layers, intercity_column, styles)
         n_cols = 3
+        own_figure = ax is None
         if ax is None:
             fig, ax = _new_map_figure(
                 width=width,
@@ -162,13 +173,15 @@ def plot_coverage_map(
         fig = ax.figure
         _draw_units(ax, units, status_column, palette)
         _draw_municipality_edges(ax, layers.municipalities)
-        _draw_points(ax, layers, intercity_column, carto.POINT_STYLES)
+        _draw_points(ax, layers, intercity_column, styles)
         _frame(ax, (x_min, y_min, x_max, y_max))
         if label_municipalities and layers.municipalities is not None:
             _label_municipalities(ax, layers.municipalities)
         carto.add_scale_bar(ax, fontsize=_LEGEND_SIZE)
         carto.add_north_arrow(ax)
-        _title_legend_note(ax, title, handles, n_cols, _note(source_note, date))
+        _title_legend_note(
+            ax, title, handles, n_cols, _note(source_note, date), fit_figure=own_figure
+        )
     return fig  # type: ignore[return-value]
 
 
@@ -552,9 +565,24 @@ def _label_municipalities(ax: Axes, municipalities: gpd.GeoDataFrame) -> list[st
 
 
 def _title_legend_note(
-    ax: Axes, title: str, handles: list[object], n_cols: int, note: str
+    ax: Axes,
+    title: str,
+    handles: list[object],
+    n_cols: int,
+    note: str,
+    *,
+    fit_figure: bool,
 ) -> Legend:
-    ax.set_title(title, loc="left", fontsize=_TITLE_SIZE, pad=8)
+    """Title above the map, legend and source note below it.
+
+    With ``fit_figure`` (a figure made here) the page grows or shrinks at the top and bottom
+    so that the wrapped title and note fit exactly, whatever their length.
+    """
+    width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
+    # Wrap to the map's width (DejaVu Sans averages about 0.55 em per character).
+    title = textwrap.fill(title, width=max(20, int(width_in * 72 / (_TITLE_SIZE * 0.55))))
+    note = textwrap.fill(note, width=max(40, int(width_in * 72 / (_NOTE_SIZE * 0.55))))
+    title_text = ax.set_title(title, loc="left", fontsize=_TITLE_SIZE, pad=8)
     legend = ax.legend(
         handles=handles,
         loc="upper left",
@@ -567,7 +595,7 @@ def _title_legend_note(
         columnspacing=1.5,
         borderaxespad=0.0,
     )
-    ax.annotate(
+    note_text = ax.annotate(
         note,
         xy=(0.0, 0.0),
         xycoords=legend,
@@ -579,7 +607,29 @@ def _title_legend_note(
         color="#333333",
         annotation_clip=False,
     )
+    if fit_figure:
+        _fit_page(ax, title_text, note_text)
     return legend
+
+
+def _fit_page(ax: Axes, title: Artist, note: Artist, margin_in: float = 0.08) -> None:
+    """Resize the figure so the title's top and the note's bottom sit ``margin_in`` from the edges."""
+    fig = ax.figure
+    renderer = _renderer(fig)
+    dpi = fig.dpi
+    width, height = fig.get_size_inches()
+    top_px = title.get_window_extent(renderer).y1
+    bottom_px = note.get_window_extent(renderer).y0
+    grow_top = (top_px / dpi + margin_in) - height
+    grow_bottom = margin_in - bottom_px / dpi
+    position = ax.get_position()
+    axes_bottom_in = position.y0 * height + grow_bottom
+    axes_height_in = position.height * height
+    new_height = height + grow_top + grow_bottom
+    fig.set_size_inches(width, new_height)
+    ax.set_position(
+        (position.x0, axes_bottom_in / new_height, position.width, axes_height_in / new_height)
+    )
 
 
 def _note(source_note: str, date: _dt.date | str | None) -> str:
@@ -658,7 +708,7 @@ def _municipality_sheet(
             # Say which names are missing rather than leave a reader hunting for them.
             note = f"Names left out for lack of space: {', '.join(sorted(hidden))}. {note}"
         title = f"{name}: coverage by territorial unit"
-        _title_legend_note(ax, title, handles, n_cols, note)
+        _title_legend_note(ax, title, handles, n_cols, note, fit_figure=True)
     return MunicipalitySheet(
         municipality_code=code, municipality_name=name, figure=fig, hidden_labels=hidden
     )

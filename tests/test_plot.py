@@ -417,3 +417,23 @@ def test_municipality_sheet_on_real_units(real_data: Path) -> None:
     renderer = sheet.figure.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in visible]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_long_note_is_wrapped_inside_the_page() -> None:
+    fig = plot_coverage_map(_grid_units(), source_note="Avots: Centrālā statistikas pārvalde " * 8)
+    note = next(t for t in fig.axes[0].texts if "EPSG:3059" in t.get_text())
+    assert "\n" in note.get_text()
+    page = fig.bbox
+    box = note.get_window_extent(fig.canvas.get_renderer())
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0
+
+
+def test_scale_bar_has_a_backdrop_behind_it() -> None:
+    fig = Figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 50_000)
+    bar = carto.add_scale_bar(ax)
+    assert bar.backdrop is not None
+    assert bar.backdrop.get_zorder() < min(a.get_zorder() for a in bar.artists)
+    left = bar.backdrop.get_x()
+    assert left < bar.x0 and left + bar.backdrop.get_width() > bar.x0 + bar.length_m
