@@ -217,7 +217,7 @@ def _assemble(
 
 def _id_text(value: Any) -> Any:
     """An id cell as text; whole floats (12.0, as numeric GIS fields come back) lose the '.0'."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
