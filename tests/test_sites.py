@@ -345,3 +345,13 @@ def test_osm_without_libraries(tmp_path: Path) -> None:
     libraries = load_libraries(path)
     assert len(libraries) == 0 and libraries.crs.to_epsg() == 3059
     assert "no object tagged" in get_report(libraries)["notes"]["empty"]
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [("lng", "lat"), ("Longitude", "Latitude"), ("LON", "LAT")]
+)
+def test_csv_longitude_column_names(tmp_path: Path, lon: str, lat: str) -> None:
+    path = _write(tmp_path / "libraries.csv", [f"name,{lat},{lon}", "A,56.8160,24.6050"])
+    x, y = TO_3059.transform(24.6050, 56.8160)
+    point = load_libraries(path).geometry.iloc[0]
+    assert _xy(point) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
