@@ -48,8 +48,8 @@ class _PlainHandler(osmium.SimpleHandler):
     def __init__(self) -> None:
         super().__init__()
         self.refs: list[int] = []
-        self.lon: list[float] = []
-        self.lat: list[float] = []
+        self.x: list[int] = []
+        self.y: list[int] = []
         self.ways = 0
 
     def way(self, way: Any) -> None:
@@ -58,8 +58,10 @@ class _PlainHandler(osmium.SimpleHandler):
         self.ways += 1
         for node in way.nodes:
             self.refs.append(node.ref)
-            self.lon.append(node.lon)
-            self.lat.append(node.lat)
+            # Fixed-point coordinates: .lon raises on nodes missing from a cut extract.
+            location = node.location
+            self.x.append(location.x)
+            self.y.append(location.y)
 
 
 def plain_pyosmium(path: Path) -> int:
