@@ -1,0 +1,1 @@
+"""The dataset catalogue (catalogue.json), installed as the package accessibility.data."""
