@@ -119,14 +119,10 @@ def _catalogue_text() -> str:
 
 def get_dataset(key: str) -> Dataset:
     """The catalogue entry of ``key``; raises AccessibilityError naming the known keys."""
-    datasets = _catalogue_dict()
+    datasets = catalogue()
     if key not in datasets:
         raise AccessibilityError(f"unknown dataset {key!r}; known datasets: {', '.join(datasets)}")
     return datasets[key]
-
-
-def _catalogue_dict() -> dict[str, Dataset]:
-    return dict(_catalogue())
 
 
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -230,7 +226,7 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> pd.Dat
         data_dir
     )  # a data folder that does not exist is an error, not ten missing datasets
     rows: list[dict[str, Any]] = []
-    for key, dataset in _catalogue_dict().items():
+    for key, dataset in catalogue().items():
         row: dict[str, Any] = {
             "key": key,
             "title": dataset.title,
