@@ -116,7 +116,7 @@ def service_areas(
                 group = len(records)
                 if budget < 0:
                     records.append(
-                        _record(labels[row], level, 0.0, "facility beyond distance of network")
+                        _record(row, labels[row], level, 0.0, "access leg longer than the distance")
                     )
                     continue
                 r_a = budget - d_row[piece_a[pieces]]
@@ -143,39 +143,37 @@ def service_areas(
                 keep = seg_hi - seg_lo > 1e-9
                 parts.append((group, seg_edge[keep], seg_lo[keep], seg_hi[keep]))
                 reached_length = float((seg_hi[keep] - seg_lo[keep]).sum())
-                records.append(_record(labels[row], level, reached_length, ""))
+                records.append(_record(row, labels[row], level, reached_length, ""))
                 # The facility's own access leg, from the point to the street.
                 if snapped.distance[row] > 0:
                     parts.append((group, np.array([-1 - row]), np.zeros(1), np.zeros(1)))
     for row in np.flatnonzero(~snapped.ok):
         reason = "missing geometry" if not points.valid[row] else "facility beyond max_snap"
         for level in levels:
-            records.append(_record(labels[row], level, 0.0, reason))
+            records.append(_record(row, labels[row], level, 0.0, reason))
 
     geometry = _polygons(network, parts, len(records), points.xy, snapped, buffer)
+    columns = ["order", "facility", "distance", "reached_length_m", "reason"]
     frame = gpd.GeoDataFrame(
-        pd.DataFrame.from_records(records), geometry=list(geometry), crs=settings.CRS
+        pd.DataFrame.from_records(records, columns=columns),
+        geometry=list(geometry),
+        crs=settings.CRS,
     )
-    return _ordered(frame, labels)
+    # Rows in facility order (as given), then by distance.
+    frame = frame.sort_values(["order", "distance"], kind="stable").drop(columns="order")
+    return frame.reset_index(drop=True)
 
 
-def _record(label: object, level: float, length: float, reason: str) -> dict[str, object]:
+def _record(
+    order: int, label: object, level: float, length: float, reason: str
+) -> dict[str, object]:
     return {
+        "order": int(order),
         "facility": label,
         "distance": float(level),
         "reached_length_m": length,
         "reason": reason,
     }
-
-
-def _ordered(frame: gpd.GeoDataFrame, labels: np.ndarray) -> gpd.GeoDataFrame:
-    """Rows in facility order (as given), then by distance."""
-    order = {label: i for i, label in enumerate(labels)}
-    key = (
-        frame["facility"].map(lambda v: order.get(v, -1)).to_numpy() if len(frame) else np.zeros(0)
-    )
-    sort = np.lexsort((frame["distance"].to_numpy(), key))
-    return frame.iloc[sort].reset_index(drop=True)
 
 
 def _incidence(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,9 +223,10 @@ def _polygons(
         lines[legs] = shapely.linestrings(
             np.stack([xy[facility], shapely.get_coordinates(foot)], axis=1)
         )
-    order = np.argsort(group, kind="stable")
-    merged = shapely.multilinestrings(lines[order], indices=group[order])
-    present = np.unique(group)
+    # Groups without any line (empty areas) are skipped: multilinestrings needs dense indices.
+    present, dense = np.unique(group, return_inverse=True)
+    order = np.argsort(dense, kind="stable")
+    merged = shapely.multilinestrings(lines[order], indices=dense[order])
     out[present] = shapely.buffer(merged, buffer, quad_segs=4)
     return out
 

@@ -99,3 +99,17 @@ def test_bad_distances(streets) -> None:
         service_areas(facility, 100, streets, buffer=0)
     single = service_areas(facility, 100, streets)
     assert len(single) == 1 and single["reached_length_m"].iloc[0] == pytest.approx(100.0)
+
+
+def test_empty_input_and_access_leg_longer_than_distance(streets) -> None:
+    empty = service_areas(gpd.GeoSeries([], crs="EPSG:3059"), [100], streets)
+    assert len(empty) == 0 and "facility" in empty.columns
+    facilities = gpd.GeoSeries([shapely.Point(50, 60), shapely.Point(50, 0)], crs="EPSG:3059")
+    areas = service_areas(facilities, [100, 10], streets)
+    assert areas["facility"].tolist() == [0, 0, 1, 1]
+    assert areas["distance"].tolist() == [10, 100, 10, 100]
+    # The facility at (50, 60) snaps to the bridge 10 m below it: a 10 m budget is spent on
+    # the access leg, 100 m leave 90 m each way along the bridge.
+    assert areas["reached_length_m"].iloc[0] == pytest.approx(0.0)
+    assert areas["reached_length_m"].iloc[1] == pytest.approx(180.0)
+    assert areas["reached_length_m"].iloc[2] == pytest.approx(20.0)
