@@ -109,7 +109,7 @@ def test_empty_input_and_access_leg_longer_than_distance(streets) -> None:
     assert areas["facility"].tolist() == [0, 0, 1, 1]
     assert areas["distance"].tolist() == [10, 100, 10, 100]
     # The facility at (50, 60) snaps to the bridge 10 m below it: a 10 m budget is spent on
-    # the access leg, 100 m leave 90 m each way along the bridge.
+    # the access leg; 100 m leave 90 m: 50 m to the bridge end on one side, 90 m on the other.
     assert areas["reached_length_m"].iloc[0] == pytest.approx(0.0)
-    assert areas["reached_length_m"].iloc[1] == pytest.approx(180.0)
+    assert areas["reached_length_m"].iloc[1] == pytest.approx(140.0)
     assert areas["reached_length_m"].iloc[2] == pytest.approx(20.0)
