@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 
 @contextlib.contextmanager
@@ -65,11 +66,24 @@ def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame, *, index: bool 
     return Path(path)
 
 
+#: Timestamp GDAL writes into GeoPackage metadata; fixed so the same layers give the same bytes.
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+
+
 def write_gpkg_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """Write several layers into one GeoPackage atomically (all of them or none)."""
-    with atomic_path(path) as tmp:
-        for name, layer in layers.items():
-            gpd.GeoDataFrame(_flatten_lists(layer)).to_file(tmp, layer=name, driver="GPKG")
+    """Write several layers into one GeoPackage atomically (all of them or none).
+
+    GDAL stamps the write time into the file; it is fixed to :data:`GPKG_TIMESTAMP` so that
+    rerunning a study gives a byte-identical GeoPackage.
+    """
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    try:
+        with atomic_path(path) as tmp:
+            for name, layer in layers.items():
+                gpd.GeoDataFrame(_flatten_lists(layer)).to_file(tmp, layer=name, driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return Path(path)
 
 
