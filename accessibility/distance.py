@@ -206,18 +206,9 @@ class _Search:
     n_nodes: int
 
 
-def _augment(
-    network: WalkNetwork,
-    origin: Snapped,
-    target: Snapped,
-    *,
-    reverse: bool,
-    stub_targets: bool,
-) -> _Search:
-    """Insert snapped origins and targets as virtual nodes; optionally a stub node per target.
+def _augment(network: WalkNetwork, origin: Snapped, target: Snapped, *, reverse: bool) -> _Search:
+    """Insert snapped origins and targets as virtual nodes splitting their edges.
 
-    A stub node carries a target's own access leg (its snap distance) as an arc, so that a
-    multi-source search from the stubs starts every target at its true distance.
     ``reverse`` builds the transposed graph (search from targets towards origins).
     """
     o_ok = np.flatnonzero(origin.ok)
@@ -237,21 +228,11 @@ def _augment(
     target_node = np.full(len(target.ok), -1, dtype=np.int64)
     origin_node[o_ok] = aug.point_node[: len(o_ok)]
     target_node[t_ok] = aug.point_node[len(o_ok) :]
-    arc_u, arc_v, arc_w = aug.arc_u, aug.arc_v, aug.arc_w
-    if reverse:
-        arc_u, arc_v = arc_v, arc_u
+    arc_u, arc_v = (aug.arc_v, aug.arc_u) if reverse else (aug.arc_u, aug.arc_v)
     n_total = network.n_nodes + aug.n_virtual
-    if stub_targets:
-        stub = n_total + np.arange(len(t_ok), dtype=np.int64)
-        # Arcs from the stub to the target's node (search direction), weighted by its snap leg.
-        stub_u, stub_v = (stub, target_node[t_ok]) if reverse else (target_node[t_ok], stub)
-        arc_u = np.concatenate([arc_u, stub_u])
-        arc_v = np.concatenate([arc_v, stub_v])
-        arc_w = np.concatenate([arc_w, target.distance[t_ok]])
-        n_total += len(t_ok)
     base, base_rows = network.graph(reverse=reverse and network.is_directed())
-    graph = csr_with_extra_arcs(base, base_rows, n_total, arc_u, arc_v, arc_w)
-    return _Search(graph, origin, target, origin_node, target_node, network.n_nodes + aug.n_virtual)
+    graph = csr_with_extra_arcs(base, base_rows, n_total, arc_u, arc_v, aug.arc_w)
+    return _Search(graph, origin, target, origin_node, target_node, n_total)
 
 
 def _nearest_network(
@@ -274,21 +255,10 @@ def _nearest_network(
         reason[searchable] = "no target within max_snap"
         searchable = np.zeros(n, dtype=bool)
     if searchable.any():
-        search = _augment(network, o_snap, t_snap, reverse=True, stub_targets=True)
-        stubs = search.n_nodes + np.arange(len(t_ok))
-        dist, _, source = dijkstra(
-            search.graph,
-            directed=True,
-            indices=stubs,
-            min_only=True,
-            limit=limit,
-            return_predecessors=True,
-        )
         rows = np.flatnonzero(searchable)
-        node = search.origin_node[rows]
-        total = dist[node] + o_snap.distance[rows]
+        total, best = _nearest_on_edges(network, o_snap, t_snap, rows, t_ok, limit)
         hit = np.isfinite(total) & (total <= limit)
-        found[rows[hit]] = t_ok[source[node[hit]] - search.n_nodes]
+        found[rows[hit]] = t_ok[best[hit]]
         distance[rows[hit]] = total[hit]
         missed = rows[~hit]
         if len(missed):
@@ -311,6 +281,76 @@ def _nearest_network(
     return found, distance, reason, snap_distance
 
 
+def _nearest_on_edges(
+    network: WalkNetwork,
+    o_snap: Snapped,
+    t_snap: Snapped,
+    rows: np.ndarray,
+    t_ok: np.ndarray,
+    limit: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each origin in ``rows`` to its nearest target, and which (index into t_ok).
+
+    One multi-source Dijkstra over the base graph, searched backwards from one stub node per
+    target. A stub's arcs lead to the end nodes of the target's edge, weighted by the target's
+    snap leg plus the stretch of edge to that end, so the base graph is only extended by new
+    rows (never rebuilt). An origin then leaves its edge by either end; an origin and a target
+    on the same edge are also joined along it directly.
+    """
+    n = network.n_nodes
+    u, v = network.edge_u, network.edge_v
+    length, oneway = network.edge_length, network.edge_oneway
+    t_edge, t_pos, t_leg = t_snap.edge[t_ok], t_snap.position[t_ok], t_snap.distance[t_ok]
+    stub = n + np.arange(len(t_ok), dtype=np.int64)
+    # Walking reaches a target from its edge's u end always, from the v end unless one-way.
+    two = ~oneway[t_edge]
+    stub_from = np.concatenate([stub, stub[two]])
+    stub_to = np.concatenate([u[t_edge], v[t_edge][two]])
+    stub_w = np.concatenate([t_leg + t_pos, (t_leg + length[t_edge] - t_pos)[two]])
+    order = np.argsort(stub_from, kind="stable")
+    base, _ = network.graph(reverse=network.is_directed())
+    indptr = np.concatenate(
+        [base.indptr, base.indptr[-1] + np.cumsum(np.bincount(stub_from - n, minlength=len(t_ok)))]
+    )
+    graph = sp.csr_array(
+        (
+            np.concatenate([base.data, stub_w[order]]),
+            np.concatenate([base.indices, stub_to[order].astype(base.indices.dtype)]),
+            indptr,
+        ),
+        shape=(n + len(t_ok), n + len(t_ok)),
+    )
+    dist, _, source = dijkstra(
+        graph, directed=True, indices=stub, min_only=True, limit=limit, return_predecessors=True
+    )
+    edge, pos, leg = o_snap.edge[rows], o_snap.position[rows], o_snap.distance[rows]
+    # Leave the edge forwards (to v) always, backwards (to u) unless it is one-way.
+    via_v = length[edge] - pos + dist[v[edge]]
+    via_u = np.where(oneway[edge], np.inf, pos + dist[u[edge]])
+    total = np.minimum(via_u, via_v)
+    best = np.where(via_u < via_v, source[u[edge]], source[v[edge]]) - n
+    # Origin and target on one edge: along the edge, without touching either end.
+    pairs = pd.DataFrame({"edge": edge, "o": np.arange(len(rows))}).merge(
+        pd.DataFrame({"edge": t_edge, "t": np.arange(len(t_ok))}), on="edge"
+    )
+    if len(pairs):
+        po, pt = pos[pairs["o"].to_numpy()], t_pos[pairs["t"].to_numpy()]
+        e = pairs["edge"].to_numpy()
+        along = (
+            np.where(oneway[e] & (pt < po), np.inf, np.abs(pt - po)) + t_leg[pairs["t"].to_numpy()]
+        )
+        o_idx = pairs["o"].to_numpy()
+        better = along < total[o_idx]
+        # Several targets may improve one origin: apply the smallest last.
+        order = np.argsort(-along[better], kind="stable")
+        idx = o_idx[better][order]
+        total[idx] = along[better][order]
+        best[idx] = pairs["t"].to_numpy()[better][order]
+    total = total + leg
+    best = np.where(np.isfinite(total), best, -1)
+    return total, best
+
+
 def _matrix_network(
     origin: Points, target: Points, network: WalkNetwork, cutoff: float, max_snap: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -323,7 +363,7 @@ def _matrix_network(
         return empty
     # Search from the smaller side; from targets the graph is searched backwards.
     from_targets = len(t_ok) < len(o_ok)
-    search = _augment(network, o_snap, t_snap, reverse=from_targets, stub_targets=False)
+    search = _augment(network, o_snap, t_snap, reverse=from_targets)
     if from_targets:
         src_rows, src_node, src_leg = t_ok, search.target_node[t_ok], t_snap.distance[t_ok]
         dst_rows, dst_node, dst_leg = o_ok, search.origin_node[o_ok], o_snap.distance[o_ok]

@@ -185,6 +185,9 @@ def snap(network: WalkNetwork, xy: np.ndarray, max_snap: float | None = MAX_SNAP
         position[rows_hit] = shapely.line_locate_point(
             network.edge_geometry[nearest_edge], geoms[hit]
         )
+    # Summed segment lengths may differ from the edge length in the last bit: clamp.
+    attached = np.flatnonzero(ok)
+    position[attached] = np.clip(position[attached], 0.0, network.edge_length[edge[attached]])
     return Snapped(ok, edge, position, distance)
 
 

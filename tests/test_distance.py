@@ -164,6 +164,11 @@ def test_oneway_foot_is_respected() -> None:
     assert nearest(b, a, net)["distance"].iloc[0] == pytest.approx(300.0)
     assert distance_matrix(b, a, 1000, net).toarray()[0, 0] == pytest.approx(300.0)
     assert distance_matrix(a, b, 1000, net).toarray()[0, 0] == pytest.approx(100.0)
+    # Two points on the one-way edge: along it one way, round the square the other.
+    first, second = points([[20, 0]]), points([[70, 0]])
+    assert nearest(first, second, net)["distance"].iloc[0] == pytest.approx(50.0)
+    assert nearest(second, first, net)["distance"].iloc[0] == pytest.approx(350.0)
+    assert distance_matrix(second, first, 1000, net).toarray()[0, 0] == pytest.approx(350.0)
 
 
 def test_invalid_limits_raise(streets: WalkNetwork) -> None:
