@@ -61,6 +61,7 @@ def solve(
     threads: int = 1,
     seed: int = 0,
     relax: bool = False,
+    start: np.ndarray | None = None,
 ) -> MipSolution:
     """Solve ``min/max cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, ``lower <= x <= upper``.
 
@@ -80,6 +81,8 @@ def solve(
         HiGHS options; a fixed seed and one thread make runs repeatable.
     relax
         Solve the LP relaxation (ignore ``integer``).
+    start
+        A feasible solution to start the branch-and-bound from (column values), or None.
 
     Returns
     -------
@@ -118,9 +121,11 @@ def solve(
     )
     if status == highspy.HighsStatus.kError:
         raise AccessibilityError("HiGHS rejected the model (inconsistent arrays)")
-    start = time.perf_counter()
+    if start is not None:
+        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    began = time.perf_counter()
     h.run()
-    runtime = time.perf_counter() - start
+    runtime = time.perf_counter() - began
     model_status = h.getModelStatus()
     info = h.getInfo()
     name = h.modelStatusToString(model_status).lower()

@@ -63,11 +63,13 @@ def p_median(
         A demand row with no allowed candidate at all raises :class:`InfeasibleError` (naming the
         rows) unless this is True; then such rows are left out and reported with assignment -1.
     k_nearest
-        Pairs per row in the first restricted model (None: ``max(8, 3 m / p)``, enough that most
-        rows find an open site among them). Each row keeps its ``k`` nearest candidates
-        and one slack priced at its ``k+1``-th nearest (a lower bound of any farther choice), so the
-        restricted optimum bounds the true one from below; rows that use the slack get more
-        candidates and the model is solved again until the gap closes. The answer is exact.
+        Pairs per row in the first restricted model. None (the default) first runs
+        :func:`~accessibility.planning.heuristics.p_median_heuristic` and keeps, per row, the
+        candidates no farther than the heuristic's site for it; the heuristic's answer also starts
+        the branch-and-bound (at least ``max(8, 3 m / p)`` are kept). Each row keeps its ``k`` nearest candidates and one slack priced at its
+        ``k+1``-th nearest (a lower bound of any farther choice), so the restricted optimum bounds
+        the true one from below; rows that use the slack get more candidates and the model is
+        solved again until the gap closes. The answer is exact either way.
     time_limit, mip_rel_gap, threads, seed
         HiGHS options (seconds, relative gap, threads, random seed).
 
@@ -122,11 +124,30 @@ def p_median(
     constant = float(np.sum(w[trivial] * anchor_cost[trivial]))
     active = np.flatnonzero((lengths > 0) & ~trivial)
 
-    if k_nearest is None:
-        k_nearest = max(8, int(np.ceil(3 * pairs.n_cols / p)))
-    k_row = np.minimum(lengths, max(1, int(k_nearest)))
     best_open: np.ndarray | None = None
     best_objective = np.inf
+    default_k = max(8, int(np.ceil(3 * pairs.n_cols / p)))
+    k_row = np.minimum(lengths, max(1, int(k_nearest if k_nearest is not None else default_k)))
+    if k_nearest is None:
+        from .heuristics import p_median_heuristic
+
+        try:
+            guess = p_median_heuristic(
+                pairs_to_csr(pairs), p, w, fixed=open_lower, groups=groups, per_group=per_group,
+                allow_unassigned=allow_unassigned, bound_iterations=0,
+                time_limit=min(60.0, 0.2 * time_limit),
+            )
+        except InfeasibleError:
+            guess = None  # the heuristic may miss a feasible answer; the exact model decides
+        if guess is not None:
+            best_open = np.zeros(pairs.n_cols, dtype=bool)
+            best_open[guess.selected] = True
+            best_objective = guess.objective
+            # Keep at least the candidates up to the heuristic's site, and enough more that few
+            # rows reach for their slack: each widening round is a full solve.
+            within_guess = reduced.costs <= guess.distance[reduced.row_of_pair]
+            k_guess = np.bincount(reduced.row_of_pair[within_guess], minlength=pairs.n_rows)
+            k_row = np.minimum(lengths, np.maximum(k_row, k_guess))
     best_bound = -np.inf
     status = "optimal"
     iterations = 0
@@ -136,7 +157,7 @@ def p_median(
         remaining = time_limit - (time.perf_counter() - start)
         solution, n_x, slack_rows, size = _solve_restricted_median(
             reduced, w, active, k_row, open_lower, p, g_rows, g_cols, g_lo, g_hi,
-            remaining, mip_rel_gap, threads, seed,
+            remaining, mip_rel_gap, threads, seed, best_open,
         )
         model_size = size
         if solution.status == "infeasible":
@@ -513,6 +534,14 @@ class _RowBlock:
         return matrix, np.maximum(lo, -_highs.INF), np.minimum(hi, _highs.INF)
 
 
+def pairs_to_csr(pairs: Pairs) -> sparse.csr_array:
+    """The allowed pairs as a CSR matrix (explicit zeros kept), for passing between models."""
+    return sparse.csr_array(
+        (pairs.costs, pairs.cols.astype(np.int64), pairs.indptr.astype(np.int64)),
+        shape=(pairs.n_rows, pairs.n_cols),
+    )
+
+
 def _relative_gap(objective: float, bound: float) -> float:
     """|objective - bound| / |objective| (0 when both are 0, inf when there is no objective)."""
     if not np.isfinite(objective) or not np.isfinite(bound):
@@ -579,6 +608,7 @@ def _solve_restricted_median(
     mip_rel_gap: float,
     threads: int,
     seed: int,
+    start_open: np.ndarray | None = None,
 ) -> tuple[_highs.MipSolution, int, np.ndarray, dict[str, int]]:
     """The p-median on each active row's ``k_row`` nearest pairs plus a slack at the next cost.
 
@@ -618,9 +648,21 @@ def _solve_restricted_median(
     lower = np.concatenate([open_lower.astype(float), np.zeros(n_x + n_s)])
     upper = np.ones(n_col)
     integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(n_x + n_s, dtype=bool)])
+    start = None
+    if start_open is not None:
+        # The start assigns each row to its nearest open kept pair; unusable if a row has none.
+        x_open = start_open[x_col].astype(float)
+        order = np.flatnonzero(x_open)
+        first_per_row = np.full(a, np.iinfo(np.int64).max)
+        np.minimum.at(first_per_row, row_local[order], order)
+        if (first_per_row < n_x).all():
+            x_start = np.zeros(n_x)
+            x_start[first_per_row] = 1.0
+            start = np.concatenate([start_open.astype(float), x_start, np.zeros(n_s)])
     solution = _highs.solve(
         obj, lower, upper, integer, matrix, lo, hi,
         time_limit=max(1.0, time_limit), mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+        start=start,
     )
     size = {"model_columns": int(n_col), "model_constraints": int(matrix.shape[0])}
     return solution, n_x, active[slack_local], size
