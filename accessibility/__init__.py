@@ -52,7 +52,18 @@ from .coverage import (
 )
 from .demand import population_centres, population_points
 # [planning]
-from .planning import LocationResult, mclp, p_center, p_median, set_cover
+from .planning import (
+    LocationResult,
+    UnitPlan,
+    build_candidates,
+    compare,
+    mclp,
+    p_center,
+    p_median,
+    p_median_heuristic,
+    plan_one_per_unit,
+    set_cover,
+)
 # [maps, interactive map, report]
 from .plot import plot_coverage_map, plot_municipality_sheets, save_figure, write_municipality_sheets
 from .webmap import interactive_map, save_interactive_map
