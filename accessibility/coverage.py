@@ -236,7 +236,9 @@ def unit_coverage(
         within ``tolerance`` of one is counted in the nearest unit; farther ones are counted
         nowhere. Both are listed in ``result.attrs["coverage"]``.
     centres
-        Centres (sites). Each is counted in the unit it lies in (its ``unit_code`` when given).
+        Centres (sites). Each is counted in the unit it lies in (its ``unit_code`` when given),
+        or, when it has a ``units_served`` column (unit codes joined by ``;``, as plans write for a
+        town and parish sharing one centre), in every unit listed there.
     population
         Population table (``unit_code``, ``population``, ``year``). A unit without a figure gets
         ``<NA>`` and ``population_missing=True``, never 0.
@@ -341,7 +343,7 @@ def unit_coverage(
             )
         else:
             checked = assign_sites(centres, units, tolerance)
-        inside = checked[checked["unit_code"].notna()]
+        inside = _served_units(checked)
         table["centres"] = (
             table["unit_code"].map(inside["unit_code"].value_counts()).fillna(0).astype("int64")
         )
@@ -382,6 +384,23 @@ def unit_coverage(
     )
     out.attrs = {"coverage": info}
     return out
+
+
+def _served_units(checked: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Centres by the unit(s) they serve: the unit they lie in, or those listed in ``units_served``.
+
+    A plan may let one centre serve a town and the parish around it; such centres carry
+    ``units_served`` (unit codes joined by ``;``) and count as a centre of each unit listed.
+    """
+    located = checked[checked["unit_code"].notna()] if "units_served" not in checked.columns else checked
+    if "units_served" not in checked.columns:
+        return located
+    served = [
+        [code for code in str(listed).split(";") if code] if isinstance(listed, str) and listed else [own]
+        for listed, own in zip(checked["units_served"], checked["unit_code"], strict=True)
+    ]
+    expanded = checked.assign(unit_code=served).explode("unit_code")
+    return expanded[expanded["unit_code"].notna()]
 
 
 def gaps(

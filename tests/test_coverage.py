@@ -237,6 +237,16 @@ def test_unit_table_counts_stops_and_centres(units, stops, centres, population):
     assert table["stops"].sum() + len(info["outside_all_units"]) == len(stops)
 
 
+def test_a_centre_serving_two_units_counts_in_both(units, stops, centres, population):
+    # A plan lets c1 (in One) also serve Two, as a town and its parish sharing one centre.
+    shared = centres.assign(units_served=["0100001;0100002", "", None])
+    table = unit_coverage(units, stops, shared, population)
+    assert table["centres"].tolist() == [1, 1, 2, 0]
+    assert table["best_centre"].iloc[1] == "c1"
+    assert table["centre_stop_distance"].iloc[1] == pytest.approx(300.0)
+    assert table["status"].tolist() == [STATUS_MEETS, STATUS_MEETS, STATUS_FAILS, STATUS_NONE]
+
+
 def test_unit_without_population_figure_is_na_and_flagged(units, stops, centres, population):
     table = unit_coverage(units, stops, centres, population)
     assert table["population"].dtype == "Int64"
