@@ -46,9 +46,11 @@ def test_demo_writes_the_region_and_its_summary(
     markdown = (out / "summary.md").read_text(encoding="utf-8")
     assert "| units | 23 |" in markdown
     stdout = capsys.readouterr().out.strip().splitlines()
-    # The run ends with the list of the files it wrote.
-    assert stdout[-1].strip() == str(out / "summary.md")
-    assert str(out / "summary.json") in stdout[-2]
+    # The run ends with the list of the files it wrote, every one of which exists.
+    written = [line.strip() for line in stdout[stdout.index("Wrote:") + 1 :]]
+    assert str(out / "summary.md") in written and str(out / "summary.json") in written
+    assert str(out / "region" / "gtfs_atd.csv") in written
+    assert all(Path(p).exists() for p in written)
 
 
 def test_unknown_option_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
