@@ -174,6 +174,11 @@ def _pct(figure: dict[str, Any] | None) -> str:
     return f"{figure['count'] / figure['of']:.1%} ({figure['count']:,} of {figure['of']:,})"
 
 
+def headline_lines(result: RunResult) -> list[str]:
+    """The headline figures of a finished run (those of its report)."""
+    return _headline(result, result.study) if result.study is not None else []
+
+
 def _headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, in the ministry's terms, each with its count and denominator."""
     lines: list[str] = []

@@ -66,6 +66,7 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
             candidates,
             demand,
             target=study.target_count,
+            share_rule=study.share_rule,
             prefer_kinds=("centre", "library"),
             network=network,
         )
@@ -84,6 +85,7 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
                 f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
                 f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
                 "units get a second one; each is listed with its reason."
+                + (f" Note: {plan.notes['target_not_met']}." if plan.notes.get("target_not_met") else "")
             ),
         )
         return

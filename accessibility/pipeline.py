@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,9 @@ CONSEQUENCES: dict[str, str] = {
     "streets": "no walking network: every distance is a straight line in EPSG:3059 (LKS-92 / Latvia TM), "
     "labelled as such; a walk is always at least as long",
 }
+
+#: Outputs :func:`run` can write.
+OUTPUT_PARTS: tuple[str, ...] = ("tables", "maps", "report")
 
 #: Datasets the main job reads, in loading order. ``units`` is the only one it cannot do without.
 LAYER_KEYS: tuple[str, ...] = (
@@ -81,6 +84,8 @@ class RunResult:
     ----------
     inputs
         The loaded inputs.
+    study
+        The study run.
     coverage
         Coverage of the existing centres (None without centres).
     site_checks
@@ -94,6 +99,7 @@ class RunResult:
     """
 
     inputs: Inputs
+    study: Study | None = None
     coverage: Any = None
     plan_coverage: Any = None
     site_checks: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -284,6 +290,7 @@ def run(
     progress: bool = True,
     municipality_sheets: bool = True,
     source_note: str | None = None,
+    parts: Collection[str] = OUTPUT_PARTS,
 ) -> RunResult:
     """Run the whole job and write its outputs into ``out_dir``.
 
@@ -309,6 +316,9 @@ def run(
         Also draw one map sheet per municipality.
     source_note
         Source line printed on the maps (default: built from the datasets used).
+    parts
+        Which outputs to write, of :data:`OUTPUT_PARTS` (``tables``, ``maps``, ``report``); the
+        resolved study and the manifest are always written.
 
     Returns
     -------
@@ -318,8 +328,12 @@ def run(
     from .coverage import assess, proxy_sites, stop_rule
     from .demand import population_points
 
+    unknown = sorted(set(parts) - set(OUTPUT_PARTS))
+    if unknown:
+        raise AccessibilityError(f"unknown output part(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_PARTS)}")
     out = check_output_dir(out_dir)
-    steps = Progress(9 + int(municipality_sheets), enabled=progress)
+    sheets = municipality_sheets and "maps" in parts
+    steps = Progress(9 + int(sheets), enabled=progress)
     with steps("loading the datasets"):
         if inputs is None:
             inputs = load_inputs(study, data_dir=data_dir)
@@ -329,7 +343,7 @@ def run(
     population = layers.get("population")
     centres = layers.get("centres")
     network = inputs.network
-    result = RunResult(inputs=inputs)
+    result = RunResult(inputs=inputs, study=study)
 
     with steps("placing the population on a grid"):
         points = None
@@ -387,21 +401,24 @@ def run(
             result.comparison = _run_plan.comparison(result, study, points)
 
     with steps("writing tables"):
-        result.files.update(_run_outputs.write_tables(result, out))
+        if "tables" in parts:
+            result.files.update(_run_outputs.write_tables(result, out))
         result.files["study"] = write_study(study, out)
         from .io import write_json
 
         result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
 
     with steps("drawing maps"):
-        result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
+        if "maps" in parts:
+            result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
 
-    if municipality_sheets:
+    if sheets:
         with steps("drawing municipality sheets"):
             result.files.update(
                 _run_outputs.write_sheets(result, out, source_note=source_note, progress=steps)
             )
 
     with steps("writing the report"):
-        result.files.update(_run_outputs.write_run_report(result, study, out))
+        if "report" in parts:
+            result.files.update(_run_outputs.write_run_report(result, study, out))
     return result

@@ -16,6 +16,10 @@ from ._errors import StudyFileError
 #: Planners a study may name.
 PLANNERS: tuple[str, ...] = ("one_per_unit", "p_median", "mclp", "set_cover", "none")
 
+#: Rules for which town and parish share a centre when the target is below the number of units
+#: (see :func:`accessibility.planning.sharing_pairs`).
+SHARE_RULES: tuple[str, ...] = ("same_name", "adjacent", "same_name_then_adjacent")
+
 
 @dataclass(frozen=True)
 class Study:
@@ -44,6 +48,9 @@ class Study:
         Number of centres the plan aims for (None: one per unit).
     planner
         One of :data:`PLANNERS`.
+    share_rule
+        Which town and parish share a centre when ``target_count`` is below the number of units;
+        one of :data:`SHARE_RULES`.
     max_snap
         Largest distance (metres) at which a point is attached to the walking network.
     """
@@ -58,6 +65,7 @@ class Study:
     distance_thresholds: tuple[float, ...] = (700.0, 2000.0, 5000.0, 10000.0)
     target_count: int | None = None
     planner: str = "one_per_unit"
+    share_rule: str = "same_name_then_adjacent"
     max_snap: float = 500.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +173,10 @@ def _check_value(key: str, value: Any, source: str) -> Any:
     if key == "planner":
         if value not in PLANNERS:
             raise fail(f"one of {', '.join(PLANNERS)}")
+        return value
+    if key == "share_rule":
+        if value not in SHARE_RULES:
+            raise fail(f"one of {', '.join(SHARE_RULES)}")
         return value
     raise StudyFileError(f"{source}: unknown study parameter {key!r}")  # pragma: no cover
 

@@ -69,3 +69,10 @@ def test_checksums_cover_shapefile_sidecars(tmp_path: Path) -> None:
     assert sorted(files) == ["layer.dbf", "layer.prj", "layer.shp"]
     assert files["layer.dbf"]["sha256"] == hashlib.sha256(b"bb").hexdigest()
     assert files["layer.prj"]["bytes"] == 3
+
+
+def test_share_rules_are_the_planners() -> None:
+    from accessibility.planning.one_per_unit import SHARE_RULES
+    from accessibility.study import SHARE_RULES as STUDY_RULES
+
+    assert set(STUDY_RULES) == set(SHARE_RULES)
