@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .io import file_ready
+
 #: Wording used wherever a distance is a straight line rather than a walk.
 STRAIGHT_LINE_NOTE = "straight-line distance, not a walk"
 
@@ -33,15 +35,8 @@ def listing(stops: gpd.GeoDataFrame, located: pd.DataFrame, how: str) -> list[di
 
 
 def for_file(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy GeoPackage can hold: categoricals and nullable types as plain values."""
-    out = layer.copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(str)
-    out.attrs = {}
-    return out
+    """A copy GeoPackage can hold: categoricals as text, lists joined, attrs dropped."""
+    return file_ready(layer)
 
 
 def fraction(count: int, of: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import __version__, settings
-from .io import write_csv, write_geoparquet, write_gpkg_layers, write_json
+from .io import file_ready, write_csv, write_geoparquet, write_gpkg_layers, write_json
 from .report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
 
 if TYPE_CHECKING:
@@ -48,19 +48,6 @@ def _csv_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _geo_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Categoricals and list cells made plain so every file format takes them."""
-    out = frame.copy()
-    for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype("string")
-        elif out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, tuple))).any():
-            out[column] = out[column].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    return out
-
-
 def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
     """Write every table as CSV, the layers as one GeoPackage and the unit tables as GeoParquet."""
     from .coverage import write_coverage
@@ -74,14 +61,14 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
             continue
         for name, path in write_coverage(coverage, tables / label).items():
             written[f"{label}_{name}"] = path
-        units = _geo_ready(coverage.units)
+        units = file_ready(coverage.units)
         layers[f"{label}_units"] = units
         written[f"{label}_units_parquet"] = write_geoparquet(tables / label / "units.parquet", units)
     for label, checked in result.site_checks.items():
         written[f"stop_rule_{label}"] = write_csv(tables / f"stop_rule_{label}.csv", _csv_table(checked))
-        layers[f"stop_rule_{label}"] = _geo_ready(checked)
+        layers[f"stop_rule_{label}"] = file_ready(checked)
     if result.plan is not None:
-        plan = _geo_ready(result.plan)
+        plan = file_ready(result.plan)
         written["plan_csv"] = write_csv(tables / "plan.csv", _csv_table(plan))
         written["plan_parquet"] = write_geoparquet(tables / "plan.parquet", plan)
         layers["plan"] = plan
@@ -93,7 +80,7 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
     for key in ("stops", "centres", "libraries"):
         layer = result.inputs.layers.get(key)
         if isinstance(layer, gpd.GeoDataFrame):
-            layers[key] = _geo_ready(layer)
+            layers[key] = file_ready(layer)
     written["inputs"] = write_csv(tables / "inputs.csv", describe_inputs(result.inputs))
     if layers:
         written["gpkg"] = write_gpkg_layers(out / "accessibility.gpkg", layers)

@@ -81,7 +81,7 @@ def write_gpkg_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.Geo
     try:
         with atomic_path(path) as tmp:
             for name, layer in layers.items():
-                gpd.GeoDataFrame(_flatten_lists(layer)).to_file(tmp, layer=name, driver="GPKG")
+                gpd.GeoDataFrame(file_ready(layer)).to_file(tmp, layer=name, driver="GPKG")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return Path(path)
@@ -94,16 +94,24 @@ def write_geoparquet(path: str | os.PathLike[str], gdf: gpd.GeoDataFrame) -> Pat
     return Path(path)
 
 
-def _flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
-    """Join list-valued cells with ';' (GeoPackage has no list type)."""
+def file_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy every table format takes: categoricals as text, list cells joined with ';', no attrs.
+
+    GeoPackage and GeoParquet have no list type, and categoricals would be written as codes by
+    some drivers; attrs (load reports) are not data and are dropped.
+    """
     out = frame.copy()
+    geometry = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for column in out.columns:
-        if column == getattr(out, "geometry", pd.Series()).name:
+        if column == geometry:
             continue
-        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, tuple))).any():
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype("string")
+        elif out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, tuple))).any():
             out[column] = out[column].map(
                 lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
             )
+    out.attrs = {}
     return out
 
 

@@ -345,6 +345,19 @@ def run(
     network = inputs.network
     result = RunResult(inputs=inputs, study=study)
 
+    def coverage_of(sites: gpd.GeoDataFrame, label: str) -> Any:
+        return assess(
+            units, stops, sites, population, network,
+            municipalities=layers.get("municipalities"),
+            distance=study.stop_distance,
+            thresholds=study.distance_thresholds,
+            resolution=study.grid_resolution,
+            year=study.population_year,
+            max_snap=study.max_snap,
+            site_label=label,
+            points=points,
+        )
+
     with steps("placing the population on a grid"):
         points = None
         if population is not None:
@@ -372,32 +385,14 @@ def run(
 
     with steps("measuring the coverage of the existing centres"):
         if centres is not None:
-            result.coverage = assess(
-                units, stops, centres, population, network,
-                municipalities=layers.get("municipalities"),
-                distance=study.stop_distance,
-                thresholds=study.distance_thresholds,
-                resolution=study.grid_resolution,
-                year=study.population_year,
-                max_snap=study.max_snap,
-                site_label="existing centres",
-            )
+            result.coverage = coverage_of(centres, "existing centres")
 
     with steps("proposing a plan"):
         _run_plan.propose(result, study, points)
 
     with steps("measuring the coverage of the plan"):
         if result.plan is not None:
-            result.plan_coverage = assess(
-                units, stops, result.plan, population, network,
-                municipalities=layers.get("municipalities"),
-                distance=study.stop_distance,
-                thresholds=study.distance_thresholds,
-                resolution=study.grid_resolution,
-                year=study.population_year,
-                max_snap=study.max_snap,
-                site_label="proposed centres",
-            )
+            result.plan_coverage = coverage_of(result.plan, "proposed centres")
             result.comparison = _run_plan.comparison(result, study, points)
 
     with steps("writing tables"):
