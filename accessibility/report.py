@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .io import write_text
@@ -173,20 +175,20 @@ def _md_cell(text: str) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (numbers.Real, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
 def _format(value: object, float_format: str) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "–"
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (numbers.Real, np.floating)):
         if value == float("inf"):
             return "∞"
-        return float_format.format(value)
-    if isinstance(value, int):
-        return f"{value:,}"
+        return float_format.format(float(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return str(value)

@@ -66,8 +66,9 @@ _ASSETS = "assets/leaflet"
 _POINT_STYLE = {
     "stop": {"color": "#777777", "radius": 2.5},
     "intercity_stop": {"color": "#004488", "radius": 3.5},
-    "centre": {"color": "#000000", "radius": 7.0},
-    "proposed": {"color": "#AA3377", "radius": 8.0},
+    # Small enough that ~600 centres stay apart at the national zoom.
+    "centre": {"color": "#000000", "radius": 5.0},
+    "proposed": {"color": "#AA3377", "radius": 5.5},
 }
 
 

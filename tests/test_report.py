@@ -18,7 +18,14 @@ def _sample(tmp_path: Path) -> Report:
     image = tmp_path / "maps" / "map.png"
     image.parent.mkdir()
     image.write_bytes(_PNG)
-    table = pd.DataFrame({"unit": ['Kalēji "Lejas" <b>', "A|B"], "population": [1234, 5], "share": [0.5, float("inf")]})
+    table = pd.DataFrame(
+        {
+            "unit": ['Kalēji "Lejas" <b>', "A|B"],
+            "population": pd.array([1234, None], dtype="Int64"),
+            "share": [0.5, float("inf")],
+            "ok": [True, False],
+        }
+    )
     return Report("Coverage – Latvija").add(
         Heading("Headline"),
         Paragraph("91 of 100 sites <within> 700 m."),
@@ -34,7 +41,9 @@ def test_markdown_has_all_blocks_and_escapes_pipes(tmp_path: Path) -> None:
     assert "## Headline" in text
     assert "- one & two" in text
     assert "A\\|B" in text
-    assert "| 1,234 |" in text
+    assert "| 1,234 |" in text  # numpy and nullable integers get thousands separators
+    assert "| – |" in text  # a missing value is a dash, not "nan" or "<NA>"
+    assert "| yes |" in text and "| no |" in text
     assert "∞" in text
     assert "![Map](maps/map.png)" in text
 
