@@ -198,6 +198,17 @@ def build_region(seed: int = DEFAULT_SEED) -> SyntheticRegion:
     seed
         Random seed; the same seed gives the same region.
 
+    Notes
+    -----
+    The streets are the settlements' grids, the roads between them and, over the countryside,
+    a lattice of minor roads and farm tracks (about 1.1 km apart) joined to the roads at shared
+    vertices, so the whole network is one connected component and almost every 1 km population
+    cell lies within 500 m of a street. The bus station of the state city is given no more city
+    routes than fit a list of twelve, so its ATD list is complete and shows its intercity (7xxx) routes; the cut-list caveat of
+    the ATD table (twelve routes sorted by number, then "…") is shown by one village on an
+    intercity road that is the terminus of many school routes (68xx), whose list hides its
+    7xxx routes. The manifest names that stop.
+
     Returns
     -------
     SyntheticRegion
@@ -249,6 +260,10 @@ def build_region(seed: int = DEFAULT_SEED) -> SyntheticRegion:
     population = _population(units, rng)
     libraries = _libraries(settlements, anchors, segments, rng)
     centres = _centres(libraries, settlements, anchors)
+    # The farm tracks come last and from their own stream of random numbers: roads, stops,
+    # routes, population and sites are the same with or without them.
+    built_up = [city, *towns, *_village_hulls(segments, settlements)]
+    segments = _rural_lattice(segments, outline, built_up, np.random.default_rng([seed, 1]))
     streets = gpd.GeoDataFrame(
         {"highway": [s[2] for s in segments], "name": [s[3] for s in segments]},
         geometry=_shift([LineString(s[4]) for s in segments]),
@@ -259,6 +274,19 @@ def build_region(seed: int = DEFAULT_SEED) -> SyntheticRegion:
         "stops_truncated_hiding_intercity": int(
             (stops["routes_truncated"] & ~stops["intercity"] & stops["intercity_served"]).sum()
         ),
+        # Where the ATD list cut at twelve hides intercity routes (a village terminus of school
+        # routes); the state city's station is given at most twelve routes, so it lists its 7xxx.
+        "stops_hiding_intercity_names": sorted(
+            set(
+                stops.loc[
+                    stops["routes_truncated"] & ~stops["intercity"] & stops["intercity_served"],
+                    "stop_name",
+                ]
+            )
+        ),
+        "street_segments_by_highway": {
+            k: int(v) for k, v in streets["highway"].value_counts().sort_index().items()
+        },
         "villages_without_bus": sorted(
             s.name
             for s in settlements
@@ -680,7 +708,88 @@ def _wiggle(u: Node, v: Node, rng: np.random.Generator) -> list[Node]:
     return out
 
 
+def _village_hulls(segments: list[Segment], settlements: list[_Settlement]) -> list[Any]:
+    """The built-up area of each village: the hull of its street grid, 60 m wide around it."""
+    nodes: dict[str, list[Node]] = {}
+    for u, v, kind, _, _ in segments:
+        if kind == "unclassified":
+            for node in (u, v):
+                nodes.setdefault(_nearest_settlement(settlements, node), []).append(node)
+    return [
+        shapely.MultiPoint(nodes[s.name]).convex_hull.buffer(60.0)
+        for s in settlements
+        if s.kind == "village"
+    ]
+
+
+def _rural_lattice(
+    segments: list[Segment], outline: Polygon, built_up: list[Any], rng: np.random.Generator
+) -> list[Segment]:
+    """Add the countryside's web of minor roads and farm tracks to the streets.
+
+    A lattice of about 1.1 km with jittered junctions and gently bent edges, 12% of its edges
+    dropped, is clipped to the region outside the built-up areas. Every line is then split where
+    it crosses another (shapely's noding), so tracks and roads share a vertex at each crossing
+    and connect in the walking network. Pieces that end up cut off from the streets are dropped:
+    the network stays one connected component.
+    """
+    spacing = 1_100.0
+    minx, miny, maxx, maxy = outline.bounds
+    junctions: dict[tuple[int, int], tuple[float, float]] = {}
+    for i in range(int((maxx - minx) // spacing) + 2):
+        for j in range(int((maxy - miny) // spacing) + 2):
+            dx, dy = rng.uniform(-0.2 * spacing, 0.2 * spacing, 2)
+            junctions[(i, j)] = (minx + i * spacing + dx, miny + j * spacing + dy)
+    lattice: list[tuple[str, LineString]] = []
+    for (i, j), (x0, y0) in sorted(junctions.items()):
+        for di, dj in ((1, 0), (0, 1)):
+            other = junctions.get((i + di, j + dj))
+            bend = float(rng.uniform(-90.0, 90.0))
+            if other is None or rng.random() < 0.12:
+                continue
+            x1, y1 = other
+            length = math.hypot(x1 - x0, y1 - y0)
+            mid = (
+                (x0 + x1) / 2 - bend * (y1 - y0) / length,
+                (y0 + y1) / 2 + bend * (x1 - x0) / length,
+            )
+            # Every third lattice line is a gravel minor road, the rest are farm and forest tracks.
+            minor = (i if dj else j) % 3 == 0
+            lattice.append(
+                ("unclassified" if minor else "track", LineString([(x0, y0), mid, (x1, y1)]))
+            )
+    countryside = outline.buffer(-40.0).difference(shapely.union_all(built_up))
+    sources: list[tuple[str, str]] = [(kind, name) for _, _, kind, name, _ in segments]
+    lines: list[Any] = [LineString(vertices) for *_, vertices in segments]
+    for kind, line in lattice:
+        for part in shapely.get_parts(line.intersection(countryside)):
+            if isinstance(part, LineString) and part.length > 1.0:
+                sources.append((kind, ""))
+                lines.append(part)
+    pieces = shapely.get_parts(shapely.node(shapely.MultiLineString(lines)))
+    # Each piece takes the class and name of the line it was cut from (streets first).
+    tree = shapely.STRtree(lines)
+    midpoints = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    piece_index, line_index = tree.query(midpoints, predicate="dwithin", distance=1e-6)
+    source_of = pd.Series(line_index).groupby(piece_index).min()
+    out: list[Segment] = []
+    graph = nx.Graph()
+    for k, piece in enumerate(pieces):
+        vertices = [_key(x, y) for x, y in shapely.get_coordinates(piece)]
+        vertices = [v for v, w in zip(vertices, [None, *vertices[:-1]], strict=True) if v != w]
+        if len(vertices) < 2:
+            continue
+        kind, name = sources[int(source_of[k])]
+        graph.add_edge(vertices[0], vertices[-1])
+        out.append((vertices[0], vertices[-1], kind, name, vertices))
+    main = nx.node_connected_component(graph, segments[0][0])
+    return [s for s in out if s[0] in main]
+
+
 # --------------------------------------------------------------------------- bus stops and routes
+
+#: The ATD stop table lists at most this many routes per stop (then "…").
+_LISTED_ROUTES = 12
 
 
 @dataclass
@@ -817,11 +926,11 @@ def _routes(
                     [hub] + [v.name for v in group],
                 )
             )
-    # City routes: enough of them that the bus station's list (3xxx, 5xxx sort first) is cut at
-    # twelve before the 7xxx routes, as happens in the ATD table.
+    # City routes: as many as still fit the bus station's ATD list uncut (twelve routes), so the
+    # state city's station lists its 7xxx routes; the cut-list caveat is shown in a village.
     city_places = [p.name for p in places if p.settlement == city and p.node != anchors[city]]
-    local_at_city = sum(1 for number, _ in plans if number.startswith("54"))
-    n_city = max(6, 13 - local_at_city)
+    at_city = sum(1 for _, stops in plans if city in stops)
+    n_city = max(3, _LISTED_ROUTES - at_city)
     for k in range(n_city):
         a = city_places[k % len(city_places)]
         b = city_places[(k + 1 + k // len(city_places)) % len(city_places)]
@@ -840,6 +949,42 @@ def _routes(
         for a, b in itertools.pairwise(waypoints):
             path.extend(nx.shortest_path(graph, a, b, weight="length")[1:])
         routes.append(_walk(number, path, graph, segments, place_at_node, on_segment))
+
+    # School routes: the village on an intercity road with the most routes is the terminus of
+    # enough parish school routes (68xx) that its ATD list, sorted by number and cut at twelve,
+    # holds no 7xxx route: the intercity routes hide behind the "…". They run to other villages without passing a bus station,
+    # so no station's list grows.
+    served: dict[int, set[str]] = {}
+    for route in routes:
+        for place in route.places:
+            served.setdefault(place, set()).add(route.number)
+    village_names = {v.name for v in villages}
+    on_intercity = sorted(
+        (-len(numbers), places[i].name, i)
+        for i, numbers in served.items()
+        if places[i].settlement in village_names
+        and places[i].node == anchors[places[i].settlement]
+        and any(n.startswith("7") for n in numbers)
+    )
+    if not on_intercity:  # pragma: no cover - every seed tried routes a 7xxx bus via a village
+        return routes
+    chosen = on_intercity[0][2]
+    start = places[chosen].node
+    stations = {anchors[h] for h in hubs}
+    lengths, paths = nx.single_source_dijkstra(graph, start, weight="length")
+    remote_names = {v.name for v in remote}
+    ends = sorted(
+        (lengths[anchors[v.name]], v.name)
+        for v in villages
+        if v.name != places[chosen].settlement
+        and v.name not in remote_names
+        and not stations & set(paths[anchors[v.name]])
+    )
+    local = sum(1 for n in served[chosen] if not n.startswith("7"))
+    for k in range(_LISTED_ROUTES - local if ends else 0):
+        end = anchors[ends[k % len(ends)][1]]
+        path = nx.shortest_path(graph, start, end, weight="length")
+        routes.append(_walk(f"68{k + 1:02d}", path, graph, segments, place_at_node, on_segment))
     return routes
 
 
@@ -903,7 +1048,7 @@ def _stops(places: list[_Place], routes: list[_Route]) -> gpd.GeoDataFrame:
     for index in sorted(serving):
         place = places[index]
         numbers = sorted(serving[index])
-        listed = numbers[:12]
+        listed = numbers[:_LISTED_ROUTES]
         hx, hy = place.heading
         for side, sign in (("A", 1.0), ("B", -1.0)):
             # Stops stand 8 m off the centre line, on the right-hand side of travel.
@@ -915,7 +1060,7 @@ def _stops(places: list[_Place], routes: list[_Route]) -> gpd.GeoDataFrame:
                     "routes": listed,
                     "routes_all": numbers,
                     "route_count": len(numbers),
-                    "routes_truncated": len(numbers) > 12,
+                    "routes_truncated": len(numbers) > _LISTED_ROUTES,
                     "mode": "bus",
                     "intercity": any(pattern.fullmatch(r) for r in listed),
                     "intercity_served": any(pattern.fullmatch(r) for r in numbers),

@@ -135,10 +135,22 @@ def test_stop_table_round_trip(layers: dict, truth: synthetic.SyntheticRegion) -
     assert (stops["routes_truncated"] == made["routes_truncated"]).all()
     assert (stops["route_count"] == made["route_count"]).all()
     assert [list(r) for r in stops["routes"]] == [list(r) for r in made["routes"]]
-    # The generated quirk: a cut route list hides the 7xxx routes of the bus station.
+    # The generated quirk: a cut route list hides the 7xxx routes of one village stop (both sides).
     hidden = made["routes_truncated"] & ~made["intercity"] & made["intercity_served"]
     assert hidden.sum() == 2
+    assert made.loc[hidden, "stop_name"].nunique() == 1
     assert stops.attrs["load_report"]["notes"]["truncated_not_intercity_stops"] == 2
+    village = made.loc[hidden, "stop_name"].iloc[0]
+    assert village in {v for _, v in synthetic._PARISHES}
+    hidden_routes = set(made.loc[hidden, "routes_all"].iloc[0]) - set(
+        stops.loc[hidden, "routes"].iloc[0]
+    )
+    assert any(r.startswith("7") for r in hidden_routes)
+    # The state city's bus station lists its intercity routes uncut.
+    station = stops[stops["stop_name"] == f"{synthetic._CITY} autoosta"]
+    assert len(station) == 2
+    assert station["intercity"].all() and not station["routes_truncated"].any()
+    assert all(any(r.startswith("7") for r in routes) for routes in station["routes"])
     distance = stops.geometry.distance(gpd.GeoSeries(made.geometry, crs=settings.CRS), align=False)
     assert float(distance.max()) < 0.05
 
@@ -195,6 +207,21 @@ def test_streets_form_one_connected_walking_network(
     assert inside_latvia(bounds[[0, 2]], bounds[[1, 3]]).all()
 
 
+def test_nearly_everyone_lives_within_snapping_reach_of_a_street(layers: dict) -> None:
+    from accessibility.demand import population_points
+
+    points = population_points(layers["units"], layers["population"])
+    streets = shapely.STRtree(layers["streets"].geometry.values)
+    _, gap = streets.query_nearest(points.geometry.values, return_distance=True, all_matches=False)
+    population = points["population"].to_numpy()
+    near = population[gap <= 500.0].sum() / population.sum()
+    assert near > 0.97
+    # The countryside is reached by minor roads and tracks, not only by the roads between villages.
+    kinds = layers["streets"]["highway"].value_counts()
+    assert kinds["track"] > 500 and kinds["unclassified"] > kinds["track"] // 2
+    assert len(layers["streets"]) < 6_000
+
+
 def test_manifest_matches_the_files(folder: Path, layers: dict) -> None:
     manifest = json.loads((folder / "synthetic_manifest.json").read_text(encoding="utf-8"))
     assert manifest["units"] == len(layers["units"])
@@ -203,6 +230,9 @@ def test_manifest_matches_the_files(folder: Path, layers: dict) -> None:
     assert manifest["libraries"] == len(layers["libraries"])
     assert manifest["population_total"] == int(layers["population"]["population"].sum())
     assert len(manifest["villages_without_bus"]) == 2
+    hiding = layers["stops"][layers["stops"]["routes_truncated"] & ~layers["stops"]["intercity"]]
+    assert manifest["stops_hiding_intercity_names"] == sorted(set(hiding["stop_name"]))
+    assert sum(manifest["street_segments_by_highway"].values()) == len(layers["streets"])
 
 
 def test_find_dataset_reads_the_synthetic_folder(folder: Path) -> None:
