@@ -101,7 +101,9 @@ def load_layers(data_dir: Path | None, year: int | None) -> dict[str, Any]:
     units = acc.load_units(acc.find_dataset("units", data_dir))
     layers: dict[str, Any] = {
         "units": units,
-        "population": acc.load_population(acc.find_dataset("population", data_dir), year, units=units),
+        "population": acc.load_population(
+            acc.find_dataset("population", data_dir), year, units=units
+        ),
         "stops": acc.load_stops(acc.find_dataset("stops", data_dir)),
     }
     for key, load in (("libraries", acc.load_libraries), ("centres", acc.load_centres)):
@@ -184,12 +186,19 @@ def run(
                     # addition and interchange take seconds, and the Lagrangian bound says how
                     # far from the optimum the answer can be at most (the gap).
                     found = acc.p_median_heuristic(
-                        cost, target, weights, fixed=fixed, allow_unassigned=True, bound_iterations=100
+                        cost,
+                        target,
+                        weights,
+                        fixed=fixed,
+                        allow_unassigned=True,
+                        bound_iterations=100,
                     )
                     note = f"people with no candidate within {cutoff:g} m: {_unassigned(found, weights)}"
                 else:
                     found = acc.mclp(cost, target, radius, weights, fixed=fixed)
-                    note = f"covers {found.details['covered_share']:.1%} of people within {radius:g} m"
+                    note = (
+                        f"covers {found.details['covered_share']:.1%} of people within {radius:g} m"
+                    )
                 scenarios[name] = (found, candidates)
                 info = {"status": found.status, "gap": found.gap, "note": note}
                 chosen = candidates.iloc[found.selected]
@@ -201,9 +210,7 @@ def run(
             }
             sites[name] = chosen[["site_id", "name", "kind", "unit_code", "meets_rule", "geometry"]]
 
-    table = acc.compare(
-        scenarios, points, units=units, stops=stops, stop_distance=stop_distance
-    )
+    table = acc.compare(scenarios, points, units=units, stops=stops, stop_distance=stop_distance)
     extra = pd.DataFrame.from_dict(solver, orient="index")
     table = extra[["target", "planner"]].join(table).join(extra.drop(columns=["target", "planner"]))
     table.index.name = "scenario"
@@ -232,7 +239,13 @@ def run(
             },
         ),
     }
-    return {"comparison": table, "sites": sites, "candidates": candidates, "points": points, "files": files}
+    return {
+        "comparison": table,
+        "sites": sites,
+        "candidates": candidates,
+        "points": points,
+        "files": files,
+    }
 
 
 def _unassigned(found: Any, weights: np.ndarray) -> int:
@@ -277,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         f"({args.resolution:g} m); {len(result['candidates']):,} candidate sites; "
         "straight-line distances (EPSG:3059), not walks."
     )
-    print(f"'meet rule': centres within {args.stop_distance:g} m of an intercity stop; "
-          "'>2 km' etc.: share of people farther than that from their nearest centre.\n")
+    print(
+        f"'meet rule': centres within {args.stop_distance:g} m of an intercity stop; "
+        "'>2 km' etc.: share of people farther than that from their nearest centre.\n"
+    )
     print(format_table(table))
     print()
     for name, note in table["note"].items():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +35,7 @@ def run_script(name: str, *args: str | Path, cwd: Path) -> subprocess.CompletedP
     env = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.run(
         [sys.executable, str(SCRIPTS / name), *map(str, args)],
+        check=False,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -46,7 +49,14 @@ def regenerated(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
     out = tmp_path_factory.mktemp("regenerated")
     done = run_script(
         "regenerate_figures.py",
-        "--study", STUDY, "--out", out, "--data-dir", real_data, "--no-sheets", "--quiet",
+        "--study",
+        STUDY,
+        "--out",
+        out,
+        "--data-dir",
+        real_data,
+        "--no-sheets",
+        "--quiet",
         cwd=out,
     )
     assert done.returncode == 0, done.stderr
@@ -58,7 +68,12 @@ def scenarios(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     out = tmp_path_factory.mktemp("scenarios")
     done = run_script(
         "plan_scenarios.py",
-        "--data-dir", real_data, "--out", out, "--resolution", SCENARIO_RESOLUTION,
+        "--data-dir",
+        real_data,
+        "--out",
+        out,
+        "--resolution",
+        SCENARIO_RESOLUTION,
         cwd=out,
     )
     assert done.returncode == 0, done.stderr
@@ -121,10 +136,16 @@ def test_regenerated_plan_has_587_centres_for_592_units(
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_scenarios_compare_targets_and_planners(scenarios: tuple[Path, str], real_data: Path) -> None:
+def test_scenarios_compare_targets_and_planners(
+    scenarios: tuple[Path, str], real_data: Path
+) -> None:
     out, stdout = scenarios
     table = pd.read_csv(out / "scenarios.csv").set_index("scenario")
-    expected = [f"{planner} {target}" for target in (592, 587) for planner in ("one_per_unit", "p_median", "mclp")]
+    expected = [
+        f"{planner} {target}"
+        for target in (592, 587)
+        for planner in ("one_per_unit", "p_median", "mclp")
+    ]
     assert list(table.index) == expected
     assert (table["sites"] == table["target"]).all()
     assert (table["population"] == POPULATION_2024).all()
@@ -159,7 +180,9 @@ def test_scenarios_compare_targets_and_planners(scenarios: tuple[Path, str], rea
         assert len(sites) == table.loc[name, "sites"]
         xy = np.column_stack([sites.geometry.x, sites.geometry.y])
         distance, _ = cKDTree(xy).query(people_xy)
-        assert people @ distance / people.sum() == pytest.approx(table.loc[name, "mean_distance_m"], rel=1e-6)
+        assert people @ distance / people.sum() == pytest.approx(
+            table.loc[name, "mean_distance_m"], rel=1e-6
+        )
         beyond = people[distance > 2000].sum()
         assert beyond == pytest.approx(table.loc[name, "population_beyond_2000m"])
         to_stop, _ = intercity_tree.query(xy)
@@ -180,26 +203,58 @@ def test_scenarios_write_their_summary(scenarios: tuple[Path, str]) -> None:
     assert "straight-line" in summary["method"] and "straight-line" in stdout
 
 
+def load_script(name: str) -> ModuleType:
+    """Import ``scripts/<name>`` as a module, to call its ``main`` in this process."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), SCRIPTS / name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize(
     ("script", "args", "expected"),
     [
-        ("regenerate_figures.py", ["--study", "missing.toml", "--out", "o"], "study file not found"),
+        (
+            "regenerate_figures.py",
+            ["--study", "missing.toml", "--out", "o"],
+            "study file not found",
+        ),
         ("regenerate_figures.py", ["--out", "o"], "--study"),
         (
             "regenerate_figures.py",
-            ["--study", STUDY, "--out", "o", "--data-dir", "no-such-folder"],
+            ["--study", str(STUDY), "--out", "o", "--data-dir", "no-such-folder"],
             "no-such-folder does not exist",
         ),
         ("plan_scenarios.py", ["--out", "o", "--data-dir", "no-such-folder"], "does not exist"),
         ("plan_scenarios.py", ["--out", "o", "--targets", "0"], "positive numbers of centres"),
+        ("plan_scenarios.py", ["--out", "o", "--targets", "many"], "invalid int value"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(
-    script: str, args: list[str | Path], expected: str, tmp_path: Path
+    script: str,
+    args: list[str],
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    done = run_script(script, *args, cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = load_script(script).main(args)
+    except SystemExit as stop:  # argparse's own errors
+        status = stop.code
+    assert status == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert lines[0].startswith(f"{script}: error: ")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_user_error_ends_the_process_with_status_2(tmp_path: Path) -> None:
+    done = run_script(
+        "regenerate_figures.py", "--study", "missing.toml", "--out", "o", cwd=tmp_path
+    )
     assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and expected in lines[0], done.stderr
-    assert script in lines[0]
-    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    assert done.stderr == "regenerate_figures.py: error: missing.toml: study file not found\n"
+    assert done.stdout == ""
