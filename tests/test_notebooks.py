@@ -64,12 +64,26 @@ def cell_with(notebook: nbformat.NotebookNode, snippet: str) -> nbformat.Noteboo
 def check_probe(notebook: nbformat.NotebookNode) -> None:
     probe = text_of(notebook.cells[-1])
     assert f"kernel: {sys.executable}\n" in probe
-    assert "backend: agg" in probe.lower()
+    # The notebooks ask for `%matplotlib inline`, which draws PNG images, no window.
+    assert probe.splitlines()[-1] in (
+        "backend: inline",
+        "backend: module://matplotlib_inline.backend_inline",
+    )
+
+
+def images(notebook: nbformat.NotebookNode) -> int:
+    """Number of PNG images the notebook displayed."""
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
 
 
 @pytest.fixture
 def kernel_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The kernel inherits this environment; matplotlib draws without a window or inline images."""
+    """The kernel inherits this environment: matplotlib opens no window before `%matplotlib inline`."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
     return monkeypatch
 
@@ -92,6 +106,7 @@ def test_notebooks_are_stored_without_outputs(name: str) -> None:
 def test_demo_notebook_runs(kernel_env: pytest.MonkeyPatch) -> None:
     notebook = execute("demo.ipynb")
     check_probe(notebook)
+    assert images(notebook) == 1  # the coverage map
     region = acc.load_region()
 
     loaded = text_of(cell_with(notebook, "reports = {"))
@@ -102,15 +117,18 @@ def test_demo_notebook_runs(kernel_env: pytest.MonkeyPatch) -> None:
         "libraries on foot" in rule and f"of {len(region['libraries'])} in a straight line" in rule
     )
 
-    placed = text_of(cell_with(notebook, "by_area = acc.population_points"))
+    placed = text_of(cell_with(notebook, "weights=junctions"))
     total = int(region["population"]["population"].sum())
-    assert f"of {total:,} people" in placed
-    assert "0 people more than 500 m from any street" in text_of(
-        cell_with(notebook, "weights=junctions")
-    )
+    for placement in ("by area", "by street junctions"):
+        # Each placement's row shows every resident placed: its points add up to the total.
+        row = next(line for line in placed.splitlines() if line.startswith(placement))
+        assert f" {total} " in row, row
+    summary = text_of(cell_with(notebook, "checked_centres = acc.stop_rule"))
+    assert f"Of {total:,} people (placed by grid 500 m, area-weighted)" in summary
 
     models = text_of(cell_with(notebook, "p_median = acc.p_median"))
     assert models.count("optimal") == 2
+    assert "Same sites as the exact p-median" in text_of(cell_with(notebook, "p_median_heuristic"))
     comparison = text_of(cell_with(notebook, "comparison = acc.compare"))
     for scenario in (
         "existing centres",
@@ -134,6 +152,7 @@ def test_latvia_notebook_runs_on_the_real_data(
     kernel_env.setenv("ACCESSIBILITY_DATA", str(real_data))
     notebook = execute("latvia.ipynb")
     check_probe(notebook)
+    assert images(notebook) == 1  # the national map
     assert f"Real data folder: {real_data}" in text_of(notebook.cells[1])
     assert "592 territorial units in 43 municipalities; 2,041,552 residents in 2024." in text_of(
         cell_with(notebook, "units = acc.load_units")
@@ -157,3 +176,4 @@ def test_latvia_notebook_without_data_says_so_and_skips(
     assert "was not found, so the rest of this notebook is skipped" in text_of(code[0])
     for cell in code[1:-1]:
         assert text_of(cell) == "", cell.source[:60]
+    assert images(notebook) == 0
