@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -363,8 +364,25 @@ def _missing_message(dataset: Dataset, folder: Path | None) -> str:
     return text
 
 
-# The downloader needs the catalogue defined above; it is part of this module's public API.
-from ._download import fetch
+def fetch(
+    keys: Iterable[str] | None = None,
+    dest: str | os.PathLike[str] | None = None,
+    *,
+    mirror: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, Path]:
+    """Download datasets with a direct download address into the cache.
+
+    See :func:`accessibility._download.fetch` for the parameters. The downloader (pooch, and
+    through it tqdm) is imported only when something is downloaded, so importing the package
+    stays quiet and quick.
+    """
+    from . import _download
+
+    options: dict[str, Any] = {"mirror": mirror}
+    if timeout is not None:
+        options["timeout"] = timeout
+    return _download.fetch(keys, dest, **options)
 
 __all__ = [
     "Dataset",
