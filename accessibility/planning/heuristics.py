@@ -217,37 +217,75 @@ def _best_swap(
     """The (add, drop) swap with the largest saving, or None when no swap saves anything."""
     first, d1, d2 = _two_nearest(pairs, open_mask, penalty)
     m = pairs.n_cols
+    # Only pairs closer than their row's second-nearest open site can change a swap's profit:
+    # work on those alone (usually a small share of all pairs).
+    relevant = np.flatnonzero(pairs.costs < d2[row])
+    r_row, r_col, r_cost = row[relevant], pairs.cols[relevant], pairs.costs[relevant]
+    r_weight, r_d1, r_d2, r_first = pair_weight[relevant], d1[r_row], d2[r_row], first[r_row]
     # Saving of adding j with nothing dropped.
-    gain = np.bincount(
-        pairs.cols, weights=pair_weight * np.maximum(d1[row] - pairs.costs, 0.0), minlength=m
-    )
+    gain = np.bincount(r_col, weights=r_weight * np.maximum(r_d1 - r_cost, 0.0), minlength=m)
     # Loss of dropping r with nothing added: its rows fall back to their second-nearest site.
     has_first = first >= 0
     loss = np.bincount(first[has_first], weights=w[has_first] * (d2 - d1)[has_first], minlength=m)
-    # Correction: a row of r that j serves better than its second site loses less.
-    near = (pairs.costs < d2[row]) & has_first[row]
-    extra = sparse.csr_array(
-        (
-            pair_weight[near] * (d2[row][near] - np.maximum(pairs.costs[near], d1[row][near])),
-            (pairs.cols[near], first[row][near]),
-        ),
-        shape=(m, m),
-    )
+    # Correction: a row of r that a closed site j serves better than its second site loses less.
+    near = (r_first >= 0) & ~open_mask[r_col]
+    amount = r_weight[near] * (r_d2[near] - np.maximum(r_cost[near], r_d1[near]))
+    # Rows of several demand points add up when the matrix is built.
+    extra = sparse.csr_array((amount, (r_col[near], r_first[near])), shape=(m, m))
     droppable = np.flatnonzero(open_mask & ~fixed_mask)
     addable = np.flatnonzero(~open_mask)
     if droppable.size == 0 or addable.size == 0:
         return None
-    profit = gain[addable, None] - loss[None, droppable]
-    profit += extra[addable][:, droppable].toarray()
-    valid = _swap_allowed(addable, droppable, open_mask, codes, per_group)
-    profit = np.where(valid, profit, -np.inf)
-    best = int(np.argmax(profit))
-    i, k = divmod(best, droppable.size)
+    if (codes >= 0).any():
+        profit = gain[addable, None] - loss[None, droppable]
+        profit += extra[addable][:, droppable].toarray()
+        valid = _swap_allowed(addable, droppable, open_mask, codes, per_group)
+        profit = np.where(valid, profit, -np.inf)
+        best = int(np.argmax(profit))
+        i, k = divmod(best, droppable.size)
+        value, add, drop = profit[i, k], int(addable[i]), int(droppable[k])
+    else:
+        value, add, drop = _best_swap_sparse(gain, loss, extra, addable, droppable, open_mask)
     # A relative tolerance stops cycling on ties caused by rounding.
     total = float(np.sum(w * np.minimum(d1, penalty)))
-    if not profit[i, k] > 1e-9 * max(total, 1.0):
+    if not value > 1e-9 * max(total, 1.0):
         return None
-    return int(addable[i]), int(droppable[k])
+    return add, drop
+
+
+def _best_swap_sparse(
+    gain: np.ndarray,
+    loss: np.ndarray,
+    extra: sparse.csr_array,
+    addable: np.ndarray,
+    droppable: np.ndarray,
+    open_mask: np.ndarray,
+) -> tuple[float, int, int]:
+    """Best swap without forming the add × drop matrix (no group rule).
+
+    The correction ``extra`` is non-negative, so for each added site the best drop is either the
+    open site of least loss (whatever its correction) or one of the few with a correction.
+    """
+    droppable_mask = np.zeros(open_mask.size, dtype=bool)
+    droppable_mask[droppable] = True
+    cheapest = int(droppable[np.argmin(loss[droppable])])
+    best_value = gain[addable] - loss[cheapest]
+    best_drop = np.full(addable.size, cheapest)
+    entries = sparse.coo_array(extra[addable])
+    keep = droppable_mask[entries.col]
+    if keep.any():
+        rows, cols = entries.row[keep], entries.col[keep]
+        value = gain[addable[rows]] - loss[cols] + entries.data[keep]
+        # The largest corrected value per added site (ties: the lowest drop index, as np.lexsort).
+        order = np.lexsort((cols, -value, rows))
+        rows, cols, value = rows[order], cols[order], value[order]
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        rows, cols, value = rows[first], cols[first], value[first]
+        better = value > best_value[rows]
+        best_value[rows[better]] = value[better]
+        best_drop[rows[better]] = cols[better]
+    i = int(np.argmax(best_value))
+    return float(best_value[i]), int(addable[i]), int(best_drop[i])
 
 
 def _swap_allowed(
@@ -354,5 +392,6 @@ def _lagrangian_bound(
         norm = float(subgradient @ subgradient)
         if norm == 0 or step < 1e-4 or best >= upper * (1 - 1e-9):
             break
-        lam += step * (upper - value) / norm * subgradient
+        # Multipliers of the optimum are non-negative (costs are), so project onto lam >= 0.
+        lam = np.maximum(lam + step * (upper - value) / norm * subgradient, 0.0)
     return min(best, upper)
