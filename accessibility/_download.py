@@ -16,6 +16,10 @@ from . import io
 from ._errors import AccessibilityError, DownloadError
 from .datasets import Dataset, cache_dir, catalogue, get_dataset, sha256_of
 
+# pooch logs every download at INFO through a handler bound to the stderr of the moment it was
+# imported; this module reports downloads itself, so pooch is kept to warnings.
+pooch.get_logger().setLevel("WARNING")
+
 #: Environment variable naming a mirror: files are then fetched from ``<mirror>/<file name>``.
 MIRROR_ENV = "ACCESSIBILITY_MIRROR"
 
