@@ -96,3 +96,26 @@ def test_best_sites_is_exact(per_group):
     assert chosen.sum() == p
     assert valid(tuple(np.flatnonzero(chosen)))
     assert score[chosen].sum() == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reduced_cost_fixing_keeps_the_optimum(seed):
+    from accessibility.planning._input import to_pairs
+    from accessibility.planning.heuristics import reduced_cost_fixing, search
+
+    cost, weights = _instance(seed, 400, 60)
+    p = 8
+    pairs = to_pairs(cost)
+    no_groups = np.full(60, -1)
+    found = search(pairs, weights, p, np.zeros(60, dtype=bool), no_groups, "at_most")
+    closed, opened = reduced_cost_fixing(
+        pairs, weights, p, np.zeros(60, dtype=bool), found.multipliers, found.objective
+    )
+    # The exact optimum without any heuristic help (k_nearest given skips it).
+    exact = p_median(cost, p, weights, k_nearest=60)
+    optimum = set(exact.selected.tolist())
+    assert not optimum & set(np.flatnonzero(closed).tolist())
+    assert set(np.flatnonzero(opened).tolist()) <= optimum
+    assert closed.sum() > 0  # the bound proves something on these instances
+    # And the default path (heuristic, bound, fixing, restricted model) reaches the same optimum.
+    assert p_median(cost, p, weights).objective == pytest.approx(exact.objective, rel=1e-6)

@@ -109,7 +109,7 @@ def test_infeasible_requests_are_named():
         p_median(LINE, 2, fixed=[0, 1, 2])
     with pytest.raises(InfeasibleError, match="only 4 candidates"):
         mclp(LINE, 5, 1.0)
-    with pytest.raises(InfeasibleError, match="more than one fixed site"):
+    with pytest.raises(InfeasibleError, match="groups A hold more than one fixed site"):
         p_median(LINE, 2, fixed=[0, 1], groups=["A", "A", "B", "B"])
     with pytest.raises(ValueError, match="NaN at demand row 1, candidate 2"):
         bad = LINE.copy()

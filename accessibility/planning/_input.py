@@ -147,7 +147,12 @@ def to_groups(groups: Sequence[Hashable] | None, n_cols: int) -> np.ndarray:
 
 
 def group_rows(
-    codes: np.ndarray, per_group: str, fixed: np.ndarray, p: int | None
+    codes: np.ndarray,
+    per_group: str,
+    fixed: np.ndarray,
+    p: int | None,
+    *,
+    labels: Sequence[Hashable] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Constraint rows on the site variables for one-per-group rules.
 
@@ -156,6 +161,8 @@ def group_rows(
     (row_index, col_index, row_lower, row_upper)
         Coordinates of the ones of the group rows (row ``g`` sums the candidates of group ``g``)
         and their bounds.
+
+    ``labels`` (the labels ``codes`` came from) name the groups in error messages.
 
     Raises
     ------
@@ -174,8 +181,12 @@ def group_rows(
         fixed_per_group = np.bincount(codes[fixed & (codes >= 0)], minlength=n_groups)
         crowded = np.flatnonzero(fixed_per_group > 1)
         if crowded.size:
+            names = crowded
+            if labels is not None:
+                _, uniques = pd.factorize(pd.Series(list(labels), dtype=object), sort=True)
+                names = np.asarray([str(uniques[c]) for c in crowded], dtype=object)
             raise InfeasibleError(
-                f"groups {_describe_rows(crowded)} hold more than one fixed site, "
+                f"groups {', '.join(str(n) for n in names[:10])} hold more than one fixed site, "
                 f"but the rule is {per_group.replace('_', ' ')} one per group"
             )
     if p is not None:

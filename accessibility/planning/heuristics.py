@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,13 +73,63 @@ def p_median_heuristic(
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
     codes = to_groups(groups, pairs.n_cols)
-    group_rows(codes, per_group, fixed_mask, p)  # validates the rule against p and fixed sites
+    group_rows(codes, per_group, fixed_mask, p, labels=groups)  # validates the rule against p and fixed sites
     empty = np.flatnonzero(pairs.row_length == 0)
     if empty.size and not allow_unassigned:
         raise InfeasibleError(
             f"demand rows {_describe_rows(empty)} have no allowed candidate "
             "(pass allow_unassigned=True to leave them out)"
         )
+    found = search(
+        pairs, w, p, fixed_mask, codes, per_group,
+        max_swaps=max_swaps, bound_iterations=bound_iterations,
+        time_limit=time_limit - (time.perf_counter() - start),
+    )
+    objective, bound = found.objective, found.bound
+    gap = (objective - bound) / objective if objective > 0 and np.isfinite(bound) else 0.0
+    return LocationResult(
+        model="p_median",
+        selected=np.flatnonzero(found.open_mask),
+        objective=objective,
+        assignment=found.assignment,
+        distance=found.distance,
+        status="heuristic",
+        gap=float(max(gap, 0.0)) if np.isfinite(bound) else float("nan"),
+        bound=float(bound),
+        runtime=time.perf_counter() - start,
+        method="greedy+interchange",
+        details={"swaps": found.swaps, "greedy_objective": found.greedy_objective},
+    )
+
+
+@dataclass
+class Search:
+    """Outcome of :func:`search`: the sites, their objective, and the Lagrangian bound's multipliers."""
+
+    open_mask: np.ndarray
+    objective: float
+    assignment: np.ndarray
+    distance: np.ndarray
+    bound: float
+    multipliers: np.ndarray | None
+    swaps: int
+    greedy_objective: float
+
+
+def search(
+    pairs: Pairs,
+    w: np.ndarray,
+    p: int,
+    fixed_mask: np.ndarray,
+    codes: np.ndarray,
+    per_group: str,
+    *,
+    max_swaps: int | None = None,
+    bound_iterations: int = 300,
+    time_limit: float = 600.0,
+) -> Search:
+    """Greedy, interchange and bound on validated inputs (see :func:`p_median_heuristic`)."""
+    start = time.perf_counter()
     # An unserved row costs a penalty far above any real distance, so the search serves rows first.
     penalty = 1e3 * (float(pairs.costs.max()) + 1.0) if pairs.costs.size else 1.0
     row = pairs.row_of_pair
@@ -103,25 +154,53 @@ def p_median_heuristic(
         raise InfeasibleError(
             f"no site found that reaches demand rows {_describe_rows(missing)} with p={p}"
         )
-    bound = np.nan
+    bound, multipliers = np.nan, None
     if bound_iterations > 0:
-        bound = _lagrangian_bound(
+        bound, multipliers = _lagrangian_bound(
             pairs, w, row, p, fixed_mask, codes, per_group, distance, objective, bound_iterations
         )
-    gap = (objective - bound) / objective if objective > 0 and np.isfinite(bound) else 0.0
-    return LocationResult(
-        model="p_median",
-        selected=np.flatnonzero(open_mask),
-        objective=objective,
-        assignment=assignment,
-        distance=distance,
-        status="heuristic",
-        gap=float(max(gap, 0.0)) if np.isfinite(bound) else float("nan"),
-        bound=float(bound),
-        runtime=time.perf_counter() - start,
-        method="greedy+interchange",
-        details={"swaps": swaps, "greedy_objective": greedy_value},
+    return Search(
+        open_mask, objective, assignment, distance, bound, multipliers, swaps, greedy_value
     )
+
+
+def reduced_cost_fixing(
+    pairs: Pairs,
+    w: np.ndarray,
+    p: int,
+    fixed_mask: np.ndarray,
+    multipliers: np.ndarray,
+    upper: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates that no solution better than ``upper`` can close or open (no group rule).
+
+    With the multipliers, the subproblem opens the ``p`` sites of least score; forcing a site
+    in (or out) swaps it with the last chosen (or the first unchosen) one, so that swap's score
+    difference added to the bound bounds every solution with that site in (or out). Where that
+    exceeds ``upper``, the site's state in any optimum is known.
+
+    Returns
+    -------
+    (closed, opened)
+        Boolean masks of the candidates that are closed, resp. open, in every optimal solution.
+    """
+    row = pairs.row_of_pair
+    served = pairs.row_length > 0
+    reduced = np.minimum(w[row] * pairs.costs - multipliers[row], 0.0)
+    score = np.bincount(pairs.cols, weights=reduced, minlength=pairs.n_cols)
+    chosen = best_sites(score, p, fixed_mask, np.full(pairs.n_cols, -1), "at_most")
+    bound = float(multipliers[served].sum() + score[chosen].sum())
+    margin = 1e-9 * max(abs(upper), 1.0)
+    closed = np.zeros(pairs.n_cols, dtype=bool)
+    opened = fixed_mask.copy()
+    free_chosen = chosen & ~fixed_mask
+    unchosen = ~chosen
+    if free_chosen.any() and unchosen.any():
+        worst_in = float(score[free_chosen].max())
+        best_out = float(score[unchosen].min())
+        closed = unchosen & (bound + score - worst_in > upper + margin)
+        opened |= free_chosen & (bound + best_out - score > upper + margin)
+    return closed, opened
 
 
 def _objective(pairs: Pairs, w: np.ndarray, open_mask: np.ndarray) -> float:
@@ -364,8 +443,8 @@ def _lagrangian_bound(
     distance: np.ndarray,
     upper: float,
     iterations: int,
-) -> float:
-    """Lower bound from relaxing "every row served once" with multipliers, by subgradient steps.
+) -> tuple[float, np.ndarray]:
+    """Lower bound (and its multipliers) from relaxing "every row served once" with multipliers, by subgradient steps.
 
     For multipliers ``lam``, ``L(lam) = sum(lam) + min over sites of sum_j min(0, w_i c_ij - lam_i)``;
     every ``L(lam)`` is a valid lower bound and the best one found is returned.
@@ -374,6 +453,7 @@ def _lagrangian_bound(
     lam = np.where(served, w * np.where(np.isfinite(distance), distance, 0.0), 0.0)
     weighted = w[row] * pairs.costs
     best = -np.inf
+    best_lam = lam.copy()
     step = 2.0
     stall = 0
     for _ in range(iterations):
@@ -382,7 +462,7 @@ def _lagrangian_bound(
         chosen = best_sites(score, p, fixed_mask, codes, per_group)
         value = float(lam[served].sum() + score[chosen].sum())
         if value > best + 1e-12 * abs(upper):
-            best, stall = value, 0
+            best, best_lam, stall = value, lam.copy(), 0
         else:
             stall += 1
             if stall >= 20:
@@ -394,4 +474,4 @@ def _lagrangian_bound(
             break
         # Multipliers of the optimum are non-negative (costs are), so project onto lam >= 0.
         lam = np.maximum(lam + step * (upper - value) / norm * subgradient, 0.0)
-    return min(best, upper)
+    return min(best, upper), best_lam

@@ -38,6 +38,7 @@ def p_median(
     per_group: str = "at_most",
     allow_unassigned: bool = False,
     k_nearest: int | None = None,
+    bound_iterations: int = 100,
     time_limit: float = 600.0,
     mip_rel_gap: float = DEFAULT_GAP,
     threads: int = 1,
@@ -70,6 +71,11 @@ def p_median(
         ``k+1``-th nearest (a lower bound of any farther choice), so the restricted optimum bounds
         the true one from below; rows that use the slack get more candidates and the model is
         solved again until the gap closes. The answer is exact either way.
+    bound_iterations
+        Subgradient iterations of the heuristic's Lagrangian bound (with ``k_nearest=None``).
+        When the heuristic meets the bound the answer is returned without a model; otherwise,
+        without a group rule, sites the bound proves closed or open in every optimum are
+        removed from or fixed in the model (reduced-cost fixing).
     time_limit, mip_rel_gap, threads, seed
         HiGHS options (seconds, relative gap, threads, random seed).
 
@@ -89,7 +95,7 @@ def p_median(
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
     codes = to_groups(groups, pairs.n_cols)
-    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p, labels=groups)
 
     empty = np.flatnonzero(pairs.row_length == 0)
     if empty.size and not allow_unassigned:
@@ -107,11 +113,57 @@ def p_median(
             f"{int(open_lower.sum())} candidates must be open (fixed, or the only allowed candidate of "
             f"demand rows {_describe_rows(forced_rows)}) but only p={p} sites are allowed"
         )
+    best_open: np.ndarray | None = None
+    best_objective = np.inf
+    best_bound = -np.inf
+    closed = np.zeros(pairs.n_cols, dtype=bool)
+    guess = None
+    if k_nearest is None:
+        from .heuristics import reduced_cost_fixing, search
+
+        try:
+            guess = search(
+                pairs, w, p, open_lower, codes, per_group,
+                bound_iterations=bound_iterations, time_limit=min(60.0, 0.2 * time_limit),
+            )
+        except InfeasibleError:
+            guess = None  # the heuristic may miss a feasible answer; the exact model decides
+        if guess is not None:
+            best_open, best_objective = guess.open_mask.copy(), guess.objective
+            if np.isfinite(guess.bound):
+                best_bound = guess.bound
+            if _relative_gap(best_objective, best_bound) <= mip_rel_gap:
+                # The heuristic's answer meets the Lagrangian bound: proven optimal, no model needed.
+                assignment, distance = nearest_open(pairs, best_open)
+                return LocationResult(
+                    model="p_median",
+                    selected=np.flatnonzero(best_open),
+                    objective=best_objective,
+                    assignment=assignment,
+                    distance=distance,
+                    status="optimal",
+                    gap=_relative_gap(best_objective, best_bound),
+                    bound=best_bound,
+                    runtime=time.perf_counter() - start,
+                    method="greedy+interchange, Lagrangian bound",
+                    details={"iterations": 0, "swaps": guess.swaps},
+                )
+            if guess.multipliers is not None and not (codes >= 0).any():
+                # Sites the bound proves closed (or open) in every optimum leave the model.
+                shut, must = reduced_cost_fixing(
+                    pairs, w, p, open_lower, guess.multipliers, best_objective
+                )
+                still_served = np.bincount(
+                    pairs.row_of_pair[~shut[pairs.cols]], minlength=pairs.n_rows
+                ) > 0
+                if still_served[pairs.row_length > 0].all() and int(must.sum()) <= p:
+                    closed, open_lower = shut, open_lower | must
     # Pairs costlier than a row's nearest always-open site can never be used: drop them, and
-    # rows left with that one site contribute a constant.
+    # rows left with that one site contribute a constant. Pairs of closed sites go too.
     anchor_col, anchor_cost = nearest_open(pairs, open_lower)
     rows_of_pair = pairs.row_of_pair
     keep = (pairs.costs < anchor_cost[rows_of_pair]) | (pairs.cols == anchor_col[rows_of_pair])
+    keep &= ~closed[pairs.cols]
     lengths = np.bincount(rows_of_pair[keep], minlength=pairs.n_rows)
     reduced = Pairs(
         pairs.n_rows,
@@ -124,31 +176,15 @@ def p_median(
     constant = float(np.sum(w[trivial] * anchor_cost[trivial]))
     active = np.flatnonzero((lengths > 0) & ~trivial)
 
-    best_open: np.ndarray | None = None
-    best_objective = np.inf
-    default_k = max(8, int(np.ceil(3 * pairs.n_cols / p)))
+    n_open_choice = max(int((~closed).sum()), 1)
+    default_k = max(8, int(np.ceil(3 * n_open_choice / p)))
     k_row = np.minimum(lengths, max(1, int(k_nearest if k_nearest is not None else default_k)))
-    if k_nearest is None:
-        from .heuristics import p_median_heuristic
-
-        try:
-            guess = p_median_heuristic(
-                pairs_to_csr(pairs), p, w, fixed=open_lower, groups=groups, per_group=per_group,
-                allow_unassigned=allow_unassigned, bound_iterations=0,
-                time_limit=min(60.0, 0.2 * time_limit),
-            )
-        except InfeasibleError:
-            guess = None  # the heuristic may miss a feasible answer; the exact model decides
-        if guess is not None:
-            best_open = np.zeros(pairs.n_cols, dtype=bool)
-            best_open[guess.selected] = True
-            best_objective = guess.objective
-            # Keep at least the candidates up to the heuristic's site, and enough more that few
-            # rows reach for their slack: each widening round is a full solve.
-            within_guess = reduced.costs <= guess.distance[reduced.row_of_pair]
-            k_guess = np.bincount(reduced.row_of_pair[within_guess], minlength=pairs.n_rows)
-            k_row = np.minimum(lengths, np.maximum(k_row, k_guess))
-    best_bound = -np.inf
+    if guess is not None:
+        # Keep at least the candidates up to the heuristic's site, and enough more that few
+        # rows reach for their slack: each widening round is a full solve.
+        within_guess = reduced.costs <= guess.distance[reduced.row_of_pair]
+        k_guess = np.bincount(reduced.row_of_pair[within_guess], minlength=pairs.n_rows)
+        k_row = np.minimum(lengths, np.maximum(k_row, k_guess))
     status = "optimal"
     iterations = 0
     model_size: dict[str, int] = {}
@@ -157,7 +193,7 @@ def p_median(
         remaining = time_limit - (time.perf_counter() - start)
         solution, n_x, slack_rows, size = _solve_restricted_median(
             reduced, w, active, k_row, open_lower, p, g_rows, g_cols, g_lo, g_hi,
-            remaining, mip_rel_gap, threads, seed, best_open,
+            remaining, mip_rel_gap, threads, seed, best_open, closed,
         )
         model_size = size
         if solution.status == "infeasible":
@@ -174,7 +210,7 @@ def p_median(
         value = float(np.sum(w[served] * dist[served])) if served[pairs.row_length > 0].all() else np.inf
         if value < best_objective:
             best_objective, best_open = value, chosen
-        best_bound = max(best_bound, solution.bound + constant)
+        best_bound = min(max(best_bound, solution.bound + constant), best_objective)
         slack_used = slack_rows[solution.x[pairs.n_cols + n_x :] > 1e-9]
         gap = _relative_gap(best_objective, best_bound)
         if solution.status != "optimal":
@@ -250,7 +286,7 @@ def mclp(
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
     codes = to_groups(groups, pairs.n_cols)
-    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p, labels=groups)
     cover = _within(pairs, radius)
     _, fixed_dist = nearest_open(cover, fixed_mask)
     open_rows = np.flatnonzero((cover.row_length > 0) & ~np.isfinite(fixed_dist) & (w > 0))
@@ -339,7 +375,7 @@ def set_cover(
     pairs = to_pairs(cost)
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     codes = to_groups(groups, pairs.n_cols)
-    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, None)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, None, labels=groups)
     cover = _within(pairs, radius)
     unreachable = np.flatnonzero(cover.row_length == 0)
     if unreachable.size:
@@ -420,7 +456,7 @@ def p_center(
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
     codes = to_groups(groups, pairs.n_cols)
-    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p)
+    g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, p, labels=groups)
     empty = np.flatnonzero(pairs.row_length == 0)
     if empty.size:
         raise InfeasibleError(f"demand rows {_describe_rows(empty)} have no allowed candidate")
@@ -609,6 +645,7 @@ def _solve_restricted_median(
     threads: int,
     seed: int,
     start_open: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
 ) -> tuple[_highs.MipSolution, int, np.ndarray, dict[str, int]]:
     """The p-median on each active row's ``k_row`` nearest pairs plus a slack at the next cost.
 
@@ -647,6 +684,8 @@ def _solve_restricted_median(
     obj = np.concatenate([np.zeros(m), x_cost, slack_cost])
     lower = np.concatenate([open_lower.astype(float), np.zeros(n_x + n_s)])
     upper = np.ones(n_col)
+    if closed is not None:
+        upper[:m][closed] = 0.0
     integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(n_x + n_s, dtype=bool)])
     start = None
     if start_open is not None:
