@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import resource
 import sys
@@ -36,7 +35,7 @@ def _worker(queue: mp.Queue, func: Any, args: tuple) -> None:
     try:
         value, extra = func(*args)
         error = None
-    except Exception as exc:  # reported, not raised: one failing peer must not stop the run
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: one failing peer must not stop the run
         value, extra, error = float("nan"), {}, f"{type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
@@ -64,12 +63,18 @@ def measure(func: Any, args: tuple, timeout: float) -> dict[str, Any]:
         # Kill the worker's whole process group (CBC runs as its child).
         proc.kill()
         proc.join()
-        return {"objective": float("nan"), "seconds": float("nan"), "error": f"over {timeout:.0f} s"}
+        return {
+            "objective": float("nan"),
+            "seconds": float("nan"),
+            "error": f"over {timeout:.0f} s",
+        }
     return queue.get() if not queue.empty() else {"objective": float("nan"), "error": "no result"}
 
 
 # ----------------------------------------------------------------------------- solvers
-def ours_p_median(cost: np.ndarray, weights: np.ndarray, p: int, limit: float) -> tuple[float, dict]:
+def ours_p_median(
+    cost: np.ndarray, weights: np.ndarray, p: int, limit: float
+) -> tuple[float, dict]:
     result = p_median(cost, p, weights, time_limit=limit)
     return result.objective, {"status": result.status, "gap": result.gap}
 
@@ -79,7 +84,9 @@ def ours_heuristic(cost: Any, weights: np.ndarray, p: int, limit: float) -> tupl
     return result.objective, {"status": result.status, "gap": result.gap, "bound": result.bound}
 
 
-def ours_mclp(cost: Any, weights: np.ndarray, p: int, radius: float, limit: float) -> tuple[float, dict]:
+def ours_mclp(
+    cost: Any, weights: np.ndarray, p: int, radius: float, limit: float
+) -> tuple[float, dict]:
     result = mclp(cost, p, radius, weights, time_limit=limit)
     return result.objective, {"status": result.status, "gap": result.gap}
 
@@ -90,7 +97,9 @@ def spopt_p_median(cost: np.ndarray, weights: np.ndarray, p: int) -> tuple[float
 
     model = PMedian.from_cost_matrix(cost, weights, p_facilities=p)
     model.solve(pulp.PULP_CBC_CMD(msg=False))
-    return float(pulp.value(model.problem.objective)), {"status": pulp.LpStatus[model.problem.status]}
+    return float(pulp.value(model.problem.objective)), {
+        "status": pulp.LpStatus[model.problem.status]
+    }
 
 
 def spopt_mclp(cost: np.ndarray, weights: np.ndarray, p: int, radius: float) -> tuple[float, dict]:
@@ -99,7 +108,9 @@ def spopt_mclp(cost: np.ndarray, weights: np.ndarray, p: int, radius: float) -> 
 
     model = MCLP.from_cost_matrix(cost, weights, radius, p_facilities=p)
     model.solve(pulp.PULP_CBC_CMD(msg=False))
-    return float(pulp.value(model.problem.objective)), {"status": pulp.LpStatus[model.problem.status]}
+    return float(pulp.value(model.problem.objective)), {
+        "status": pulp.LpStatus[model.problem.status]
+    }
 
 
 # ----------------------------------------------------------------------------- instances
@@ -178,8 +189,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     layers = None if args.synthetic else real_layers(args.data)
     report: dict[str, Any] = {"sizes": [], "national": None}
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",") if s]
-    print(f"instances: {'uniform random' if layers is None else 'real data windows'}; spopt "
-          f"(PuLP {_pulp_version()}, CBC) up to {args.spopt_cap} pairs, {args.timeout:.0f} s cap")
+    print(
+        f"instances: {'uniform random' if layers is None else 'real data windows'}; spopt "
+        f"(PuLP {_pulp_version()}, CBC) up to {args.spopt_cap} pairs, {args.timeout:.0f} s cap"
+    )
     for n, m in sizes:
         p = max(2, m // 10)
         cost, weights, source = window_instance(layers, n, m, seed=n + m)
@@ -189,18 +202,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for model in ("p_median", "mclp"):
             if model == "p_median":
                 ours = measure(ours_p_median, (cost, weights, p, args.timeout), args.timeout + 30)
-                peer = measure(spopt_p_median, (cost, weights, p), args.timeout) if spopt_ok else None
+                peer = (
+                    measure(spopt_p_median, (cost, weights, p), args.timeout) if spopt_ok else None
+                )
                 fast = measure(ours_heuristic, (cost, weights, p, args.timeout), args.timeout + 30)
                 entry["p_median_heuristic"] = fast
             else:
-                ours = measure(ours_mclp, (cost, weights, p, radius, args.timeout), args.timeout + 30)
-                peer = measure(spopt_mclp, (cost, weights, p, radius), args.timeout) if spopt_ok else None
+                ours = measure(
+                    ours_mclp, (cost, weights, p, radius, args.timeout), args.timeout + 30
+                )
+                peer = (
+                    measure(spopt_mclp, (cost, weights, p, radius), args.timeout)
+                    if spopt_ok
+                    else None
+                )
             entry[model] = {"ours": ours, "spopt": peer}
             print(_row(f"{model} {n}x{m} p={p}", ours, peer), flush=True)
             if model == "p_median":
                 gap_to_exact = (fast["objective"] - ours["objective"]) / ours["objective"]
-                print(f"{'  heuristic':<30} {fast['seconds']:8.2f} s, {gap_to_exact:+.2%} from exact, "
-                      f"gap to its bound {fast.get('gap', np.nan):.2%}", flush=True)
+                print(
+                    f"{'  heuristic':<30} {fast['seconds']:8.2f} s, {gap_to_exact:+.2%} from exact, "
+                    f"gap to its bound {fast.get('gap', np.nan):.2%}",
+                    flush=True,
+                )
         report["sizes"].append(entry)
     if layers is not None and not args.no_national:
         report["national"] = national(layers, args)
@@ -225,19 +249,28 @@ def national(layers: tuple, args: argparse.Namespace) -> dict[str, Any]:
         "matrix_seconds": built,
         "rows_without_candidate": int((np.diff(matrix.indptr) == 0).sum()),
     }
-    print(f"national: {len(points)} demand points x {len(stops)} candidates, {matrix.nnz} pairs "
-          f"within {args.cutoff:.0f} m ({built:.1f} s); spopt not run: its dense matrix alone would "
-          f"take {len(points) * len(stops) * 8 / 2**30:.1f} GB", flush=True)
+    print(
+        f"national: {len(points)} demand points x {len(stops)} candidates, {matrix.nnz} pairs "
+        f"within {args.cutoff:.0f} m ({built:.1f} s); spopt not run: its dense matrix alone would "
+        f"take {len(points) * len(stops) * 8 / 2**30:.1f} GB",
+        flush=True,
+    )
     out["mclp"] = measure(ours_mclp, (matrix, weights, p, 2000.0, args.timeout), args.timeout + 60)
-    print(f"  mclp p={p} r=2 km: {out['mclp']['seconds']:.1f} s, {out['mclp'].get('status')}, "
-          f"covered {out['mclp']['objective']:.0f} of {weights.sum():.0f} people, "
-          f"+{out['mclp'].get('memory_mb', 0):.0f} MB", flush=True)
+    print(
+        f"  mclp p={p} r=2 km: {out['mclp']['seconds']:.1f} s, {out['mclp'].get('status')}, "
+        f"covered {out['mclp']['objective']:.0f} of {weights.sum():.0f} people, "
+        f"+{out['mclp'].get('memory_mb', 0):.0f} MB",
+        flush=True,
+    )
     out["p_median_heuristic"] = measure(
         ours_heuristic, (matrix, weights, p, args.timeout), 2 * args.timeout + 60
     )
     h = out["p_median_heuristic"]
-    print(f"  p-median heuristic p={p}: {h['seconds']:.1f} s, gap to Lagrangian bound "
-          f"{h.get('gap', np.nan):.2%}, +{h.get('memory_mb', 0):.0f} MB", flush=True)
+    print(
+        f"  p-median heuristic p={p}: {h['seconds']:.1f} s, gap to Lagrangian bound "
+        f"{h.get('gap', np.nan):.2%}, +{h.get('memory_mb', 0):.0f} MB",
+        flush=True,
+    )
 
     def one_per_unit() -> tuple[float, dict]:
         candidates = build_candidates(units, stops, hubs_per_unit=10)
@@ -247,9 +280,12 @@ def national(layers: tuple, args: argparse.Namespace) -> dict[str, Any]:
 
     out["one_per_unit"] = measure(one_per_unit, (), args.timeout)
     o = out["one_per_unit"]
-    print(f"  one centre per unit, target {p}: {o['seconds']:.1f} s for {o.get('candidates')} "
-          f"candidates; {o.get('centres')} centres, {o.get('centres_meeting_rule')} meeting the "
-          f"stop rule", flush=True)
+    print(
+        f"  one centre per unit, target {p}: {o['seconds']:.1f} s for {o.get('candidates')} "
+        f"candidates; {o.get('centres')} centres, {o.get('centres_meeting_rule')} meeting the "
+        f"stop rule",
+        flush=True,
+    )
     return out
 
 
@@ -265,8 +301,9 @@ def _pulp_version() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated NxM instances")
-    parser.add_argument("--spopt-cap", type=int, default=DEFAULT_SPOPT_CAP,
-                        help="largest N*M given to spopt")
+    parser.add_argument(
+        "--spopt-cap", type=int, default=DEFAULT_SPOPT_CAP, help="largest N*M given to spopt"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per solver run")
     parser.add_argument("--cutoff", type=float, default=10_000.0, help="national cutoff (m)")
     parser.add_argument("--data", type=Path, default=None, help="real data folder")

@@ -16,7 +16,9 @@ def _instance(seed: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     demand = rng.random((n, 2)) * 1000
     sites = rng.random((m, 2)) * 1000
-    return np.linalg.norm(demand[:, None] - sites[None], axis=2), rng.integers(1, 50, n).astype(float)
+    return np.linalg.norm(demand[:, None] - sites[None], axis=2), rng.integers(1, 50, n).astype(
+        float
+    )
 
 
 def test_line_example():

@@ -178,9 +178,7 @@ def test_p_median_equals_brute_force():
     from itertools import combinations
 
     cost, weights = _instance(3, 40, 9)
-    best = min(
-        (weights @ cost[:, list(s)].min(axis=1), s) for s in combinations(range(9), 3)
-    )
+    best = min((weights @ cost[:, list(s)].min(axis=1), s) for s in combinations(range(9), 3))
     result = p_median(cost, 3, weights, k_nearest=1)  # k=1 exercises the widening loop
     assert result.objective == pytest.approx(best[0], rel=1e-9)
     assert tuple(result.selected) == best[1]

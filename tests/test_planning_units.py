@@ -36,8 +36,13 @@ def toy():
     units = gpd.GeoDataFrame(
         {
             "unit_code": ["0640201", "0640250", "0640260", "0640270", "0640280"],
-            "unit_name": ["Aizpute", "Aizputes pagasts", "Cīravas pagasts", "Kandava",
-                          "Kandavas pagasts"],
+            "unit_name": [
+                "Aizpute",
+                "Aizputes pagasts",
+                "Cīravas pagasts",
+                "Kandava",
+                "Kandavas pagasts",
+            ],
             "unit_kind": ["town", "parish", "parish", "town", "parish"],
             "municipality_code": ["0640000"] * 5,
             "municipality_name": ["Dienvidkurzemes novads"] * 5,
@@ -61,7 +66,14 @@ def toy():
         },
         geometry=[
             _shift(Point(x, y))
-            for x, y in ((500, 500), (900, 900), (-2000, 500), (3000, 500), (10500, 500), (8000, 500))
+            for x, y in (
+                (500, 500),
+                (900, 900),
+                (-2000, 500),
+                (3000, 500),
+                (10500, 500),
+                (8000, 500),
+            )
         ],
         crs=settings.CRS,
     )
@@ -103,7 +115,11 @@ def test_one_centre_per_unit(toy):
     # Aizputes pagasts: nobody meets it; c costs 100*0 + 50*5000 = 250 000, d 100*5000 = 500 000 -> c.
     # Cīravas pagasts: no candidate.
     assert chosen == {
-        "0640201": "b", "0640250": "c", "0640260": None, "0640270": "e", "0640280": "f",
+        "0640201": "b",
+        "0640250": "c",
+        "0640260": None,
+        "0640270": "e",
+        "0640280": "f",
     }
     reasons = dict(zip(plan.units["unit_code"], plan.units["reason"]))
     assert reasons["0640201"].startswith("meets the stop rule (300 m")
@@ -143,7 +159,10 @@ def test_target_above_units_gives_a_second_centre(toy):
     # Only Aizputes pagasts has two usable candidates (c, d; none meets the rule): saving 250 000.
     assert plan.extra["unit_code"].tolist() == ["0640250"]
     assert plan.extra["saving"].iloc[0] == pytest.approx(250_000)
-    assert sorted(plan.units.set_index("unit_code").loc["0640250", "site_id"].split(";")) == ["c", "d"]
+    assert sorted(plan.units.set_index("unit_code").loc["0640250", "site_id"].split(";")) == [
+        "c",
+        "d",
+    ]
     assert len(plan.centres) == 5
 
 
@@ -182,9 +201,7 @@ def test_build_candidates_on_synthetic_region():
 
     region = synthetic.load_region()
     units, stops = region["units"], region["stops"]
-    found = build_candidates(
-        units, stops, libraries=region["libraries"], centres=region["centres"]
-    )
+    found = build_candidates(units, stops, libraries=region["libraries"], centres=region["centres"])
     kinds = found["kind"].value_counts().to_dict()
     assert kinds["library"] == len(region["libraries"])
     assert kinds["centre"] == len(region["centres"])

@@ -74,7 +74,9 @@ def to_pairs(cost: Any) -> Pairs:
     else:
         dense = np.asarray(cost, dtype=np.float64)
         if dense.ndim != 2:
-            raise AccessibilityError(f"cost matrix must be two-dimensional, got shape {dense.shape}")
+            raise AccessibilityError(
+                f"cost matrix must be two-dimensional, got shape {dense.shape}"
+            )
         n_rows, n_cols = dense.shape
         bad_mask = np.isnan(dense)
         if bad_mask.any():
@@ -86,7 +88,9 @@ def to_pairs(cost: Any) -> Pairs:
         bad = np.zeros(vals.size, dtype=bool)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise AccessibilityError(f"cost matrix holds NaN at demand row {rows[i]}, candidate {cols[i]}")
+        raise AccessibilityError(
+            f"cost matrix holds NaN at demand row {rows[i]}, candidate {cols[i]}"
+        )
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
     if vals.size and vals.min() < 0:
         i = int(np.argmin(vals))
@@ -106,7 +110,9 @@ def to_weights(weights: Any, n_rows: int) -> np.ndarray:
         return np.ones(n_rows)
     w = np.asarray(weights, dtype=np.float64).ravel()
     if w.size != n_rows:
-        raise AccessibilityError(f"weights has {w.size} values but the cost matrix has {n_rows} demand rows")
+        raise AccessibilityError(
+            f"weights has {w.size} values but the cost matrix has {n_rows} demand rows"
+        )
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         raise AccessibilityError(
@@ -123,7 +129,9 @@ def to_fixed(fixed: Any, n_cols: int) -> np.ndarray:
     arr = np.asarray(fixed)
     if arr.dtype == bool:
         if arr.size != n_cols:
-            raise AccessibilityError(f"fixed mask has {arr.size} values, expected {n_cols} candidates")
+            raise AccessibilityError(
+                f"fixed mask has {arr.size} values, expected {n_cols} candidates"
+            )
         return arr.copy()
     idx = arr.astype(np.int64).ravel()
     out_of_range = idx[(idx < 0) | (idx >= n_cols)]
@@ -192,7 +200,9 @@ def group_rows(
     if p is not None:
         ungrouped = int((codes < 0).sum())
         if per_group in ("at_least", "exactly") and n_groups > p:
-            raise InfeasibleError(f"{n_groups} groups need a site each but only p={p} sites are allowed")
+            raise InfeasibleError(
+                f"{n_groups} groups need a site each but only p={p} sites are allowed"
+            )
         if per_group in ("at_most", "exactly") and p > n_groups + ungrouped:
             raise InfeasibleError(
                 f"p={p} sites cannot be placed with at most one in each of {n_groups} groups "
@@ -232,5 +242,7 @@ def check_p(p: int, n_cols: int, fixed: np.ndarray) -> int:
         raise InfeasibleError(f"p={p} sites requested but only {n_cols} candidates are given")
     n_fixed = int(fixed.sum())
     if n_fixed > p:
-        raise InfeasibleError(f"{n_fixed} candidates are fixed open but only p={p} sites are allowed")
+        raise InfeasibleError(
+            f"{n_fixed} candidates are fixed open but only p={p} sites are allowed"
+        )
     return p

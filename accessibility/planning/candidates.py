@@ -113,7 +113,9 @@ def build_candidates(
             )
         )
     if not parts:
-        raise AccessibilityError("no candidate sources: give libraries, centres, stop hubs or unit points")
+        raise AccessibilityError(
+            "no candidate sources: give libraries, centres, stop hubs or unit points"
+        )
     gathered = pd.concat(parts, ignore_index=True)
     candidates = gpd.GeoDataFrame(gathered, geometry="geometry", crs=settings.CRS)
     tagged = stop_rule(
@@ -168,7 +170,9 @@ def _stop_hubs(units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, per_unit: int) 
     if "route_count" in located.columns:
         served = pd.to_numeric(located["route_count"], errors="coerce").fillna(0).to_numpy()
     elif "routes" in located.columns:
-        served = np.array([len(r) if isinstance(r, (list, tuple)) else 0 for r in located["routes"]])
+        served = np.array(
+            [len(r) if isinstance(r, (list, tuple)) else 0 for r in located["routes"]]
+        )
     else:
         served = np.zeros(len(located))
     frame = located.assign(_served=served, stop_id=located["stop_id"].astype(str))

@@ -100,9 +100,7 @@ def compare(
             row[f"population_beyond_{t:g}m"] = beyond
             row[f"share_beyond_{t:g}m"] = beyond / total if total > 0 else np.nan
         row["population_unreached"] = float(weights[~reached].sum())
-        row["units_without_centre"] = (
-            _units_without(units, sites) if units is not None else np.nan
-        )
+        row["units_without_centre"] = _units_without(units, sites) if units is not None else np.nan
         row["method"] = method
         rows.append(row)
     return pd.DataFrame(rows).set_index("scenario")
@@ -115,7 +113,11 @@ def _as_sites(name: str, scenario: Any) -> gpd.GeoDataFrame:
 
     if isinstance(scenario, UnitPlan):
         return scenario.sites
-    if isinstance(scenario, tuple) and len(scenario) == 2 and isinstance(scenario[0], LocationResult):
+    if (
+        isinstance(scenario, tuple)
+        and len(scenario) == 2
+        and isinstance(scenario[0], LocationResult)
+    ):
         result, candidates = scenario
         return to_working_crs(candidates, source=name).iloc[result.selected].reset_index(drop=True)
     if isinstance(scenario, gpd.GeoDataFrame):

@@ -73,7 +73,9 @@ def p_median_heuristic(
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
     codes = to_groups(groups, pairs.n_cols)
-    group_rows(codes, per_group, fixed_mask, p, labels=groups)  # validates the rule against p and fixed sites
+    group_rows(
+        codes, per_group, fixed_mask, p, labels=groups
+    )  # validates the rule against p and fixed sites
     empty = np.flatnonzero(pairs.row_length == 0)
     if empty.size and not allow_unassigned:
         raise InfeasibleError(
@@ -81,8 +83,14 @@ def p_median_heuristic(
             "(pass allow_unassigned=True to leave them out)"
         )
     found = search(
-        pairs, w, p, fixed_mask, codes, per_group,
-        max_swaps=max_swaps, bound_iterations=bound_iterations,
+        pairs,
+        w,
+        p,
+        fixed_mask,
+        codes,
+        per_group,
+        max_swaps=max_swaps,
+        bound_iterations=bound_iterations,
         time_limit=time_limit - (time.perf_counter() - start),
     )
     objective, bound = found.objective, found.bound
@@ -141,7 +149,9 @@ def search(
     while max_swaps is None or swaps < max_swaps:
         if time.perf_counter() - start > time_limit:
             break
-        move = _best_swap(pairs, w, row, pair_weight, open_mask, fixed_mask, codes, per_group, penalty)
+        move = _best_swap(
+            pairs, w, row, pair_weight, open_mask, fixed_mask, codes, per_group, penalty
+        )
         if move is None:
             break
         add, drop = move
@@ -255,7 +265,9 @@ def _greedy(
         )
         eligible = _eligible(open_mask, codes, per_group, p, fixed_mask)
         if not eligible.any():
-            raise InfeasibleError(f"the group rule leaves no candidate to open site {int(open_mask.sum()) + 1} of {p}")
+            raise InfeasibleError(
+                f"the group rule leaves no candidate to open site {int(open_mask.sum()) + 1} of {p}"
+            )
         # Ties go to the lowest column: a fixed, documented order keeps runs repeatable.
         choice = int(np.argmax(np.where(eligible, saving, -np.inf)))
         open_mask[choice] = True
@@ -368,7 +380,11 @@ def _best_swap_sparse(
 
 
 def _swap_allowed(
-    addable: np.ndarray, droppable: np.ndarray, open_mask: np.ndarray, codes: np.ndarray, per_group: str
+    addable: np.ndarray,
+    droppable: np.ndarray,
+    open_mask: np.ndarray,
+    codes: np.ndarray,
+    per_group: str,
 ) -> np.ndarray:
     """Which (add, drop) swaps keep the group rule (a boolean add × drop matrix)."""
     shape = (addable.size, droppable.size)
@@ -422,7 +438,9 @@ def best_sites(
             # Only the cheapest candidate of each group can be taken.
             order = np.lexsort((score, codes))
             order = order[(pool & grouped)[order]]
-            keep = order[np.r_[True, codes[order][1:] != codes[order][:-1]]] if order.size else order
+            keep = (
+                order[np.r_[True, codes[order][1:] != codes[order][:-1]]] if order.size else order
+            )
             best_of_group = np.zeros_like(pool)
             best_of_group[keep] = True
             pool &= ~grouped | best_of_group

@@ -123,8 +123,14 @@ def p_median(
 
         try:
             guess = search(
-                pairs, w, p, open_lower, codes, per_group,
-                bound_iterations=bound_iterations, time_limit=min(60.0, 0.2 * time_limit),
+                pairs,
+                w,
+                p,
+                open_lower,
+                codes,
+                per_group,
+                bound_iterations=bound_iterations,
+                time_limit=min(60.0, 0.2 * time_limit),
             )
         except InfeasibleError:
             guess = None  # the heuristic may miss a feasible answer; the exact model decides
@@ -153,9 +159,9 @@ def p_median(
                 shut, must = reduced_cost_fixing(
                     pairs, w, p, open_lower, guess.multipliers, best_objective
                 )
-                still_served = np.bincount(
-                    pairs.row_of_pair[~shut[pairs.cols]], minlength=pairs.n_rows
-                ) > 0
+                still_served = (
+                    np.bincount(pairs.row_of_pair[~shut[pairs.cols]], minlength=pairs.n_rows) > 0
+                )
                 if still_served[pairs.row_length > 0].all() and int(must.sum()) <= p:
                     closed, open_lower = shut, open_lower | must
     # Pairs costlier than a row's nearest always-open site can never be used: drop them, and
@@ -192,14 +198,32 @@ def p_median(
         iterations += 1
         remaining = time_limit - (time.perf_counter() - start)
         solution, n_x, slack_rows, size = _solve_restricted_median(
-            reduced, w, active, k_row, open_lower, p, g_rows, g_cols, g_lo, g_hi,
-            remaining, mip_rel_gap, threads, seed, best_open, closed,
+            reduced,
+            w,
+            active,
+            k_row,
+            open_lower,
+            p,
+            g_rows,
+            g_cols,
+            g_lo,
+            g_hi,
+            remaining,
+            mip_rel_gap,
+            threads,
+            seed,
+            best_open,
+            closed,
         )
         model_size = size
         if solution.status == "infeasible":
             raise InfeasibleError(
                 f"no choice of p={p} sites gives every demand row an allowed candidate"
-                + (f" with {per_group.replace('_', ' ')} one site per group" if groups is not None else "")
+                + (
+                    f" with {per_group.replace('_', ' ')} one site per group"
+                    if groups is not None
+                    else ""
+                )
             )
         if solution.x is None:
             status = solution.status
@@ -207,7 +231,11 @@ def p_median(
         chosen = solution.x[: pairs.n_cols] > 0.5
         _, dist = nearest_open(pairs, chosen)
         served = np.isfinite(dist)
-        value = float(np.sum(w[served] * dist[served])) if served[pairs.row_length > 0].all() else np.inf
+        value = (
+            float(np.sum(w[served] * dist[served]))
+            if served[pairs.row_length > 0].all()
+            else np.inf
+        )
         if value < best_objective:
             best_objective, best_open = value, chosen
         best_bound = min(max(best_bound, solution.bound + constant), best_objective)
@@ -306,8 +334,18 @@ def mclp(
     upper = np.ones(m + u)
     integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(u, dtype=bool)])
     solution = _highs.solve(
-        obj, lower, upper, integer, matrix, lo, hi, maximize=True,
-        time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+        obj,
+        lower,
+        upper,
+        integer,
+        matrix,
+        lo,
+        hi,
+        maximize=True,
+        time_limit=time_limit,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        seed=seed,
     )
     if solution.x is None:
         raise InfeasibleError(
@@ -388,13 +426,27 @@ def set_cover(
     set_ptr, set_cols, _, _ = _distinct_sets(cover, open_rows, np.ones(pairs.n_rows))
     m, u = pairs.n_cols, set_ptr.size - 1
     rows = _RowBlock(m)
-    rows.add(np.repeat(np.arange(u), np.diff(set_ptr)), set_cols, np.ones(set_cols.size),
-             np.ones(u), np.full(u, np.inf))
+    rows.add(
+        np.repeat(np.arange(u), np.diff(set_ptr)),
+        set_cols,
+        np.ones(set_cols.size),
+        np.ones(u),
+        np.full(u, np.inf),
+    )
     rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
     matrix, lo, hi = rows.build()
     solution = _highs.solve(
-        np.ones(m), fixed_mask.astype(float), np.ones(m), np.ones(m, dtype=bool), matrix, lo, hi,
-        time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+        np.ones(m),
+        fixed_mask.astype(float),
+        np.ones(m),
+        np.ones(m, dtype=bool),
+        matrix,
+        lo,
+        hi,
+        time_limit=time_limit,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        seed=seed,
     )
     if solution.x is None:
         raise InfeasibleError(
@@ -476,15 +528,28 @@ def p_center(
         set_ptr, set_cols, _, _ = _distinct_sets(cover, open_rows, np.ones(pairs.n_rows))
         m, u = pairs.n_cols, set_ptr.size - 1
         rows = _RowBlock(m)
-        rows.add(np.repeat(np.arange(u), np.diff(set_ptr)), set_cols, np.ones(set_cols.size),
-                 np.ones(u), np.full(u, np.inf))
+        rows.add(
+            np.repeat(np.arange(u), np.diff(set_ptr)),
+            set_cols,
+            np.ones(set_cols.size),
+            np.ones(u),
+            np.full(u, np.inf),
+        )
         rows.add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), [p], [p])
         rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
         matrix, lo, hi = rows.build()
         remaining = max(1.0, time_limit - (time.perf_counter() - start))
         sol = _highs.solve(
-            np.zeros(m), fixed_mask.astype(float), np.ones(m), np.ones(m, dtype=bool), matrix, lo, hi,
-            time_limit=remaining, threads=threads, seed=seed,
+            np.zeros(m),
+            fixed_mask.astype(float),
+            np.ones(m),
+            np.ones(m, dtype=bool),
+            matrix,
+            lo,
+            hi,
+            time_limit=remaining,
+            threads=threads,
+            seed=seed,
         )
         return sol.status, (None if sol.x is None else sol.x > 0.5)
 
@@ -677,7 +742,9 @@ def _solve_restricted_median(
     link = np.flatnonzero(~open_lower[x_col])
     n_link = link.size
     rows.add(np.arange(n_link), m + link, np.ones(n_link), None, None)
-    rows.add(np.arange(n_link), x_col[link], -np.ones(n_link), np.full(n_link, -np.inf), np.zeros(n_link))
+    rows.add(
+        np.arange(n_link), x_col[link], -np.ones(n_link), np.full(n_link, -np.inf), np.zeros(n_link)
+    )
     rows.add(np.zeros(m, dtype=np.int64), np.arange(m), np.ones(m), [p], [p])
     rows.add(g_rows, g_cols, np.ones(g_cols.size), g_lo, g_hi)
     matrix, lo, hi = rows.build()
@@ -699,8 +766,17 @@ def _solve_restricted_median(
             x_start[first_per_row] = 1.0
             start = np.concatenate([start_open.astype(float), x_start, np.zeros(n_s)])
     solution = _highs.solve(
-        obj, lower, upper, integer, matrix, lo, hi,
-        time_limit=max(1.0, time_limit), mip_rel_gap=mip_rel_gap, threads=threads, seed=seed,
+        obj,
+        lower,
+        upper,
+        integer,
+        matrix,
+        lo,
+        hi,
+        time_limit=max(1.0, time_limit),
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        seed=seed,
         start=start,
     )
     size = {"model_columns": int(n_col), "model_constraints": int(matrix.shape[0])}

@@ -160,7 +160,9 @@ def plan_one_per_unit(
     for column in ("site_id", "kind", "unit_code", "meets_rule"):
         if column not in candidates.columns:
             raise MissingColumnError(
-                None, "candidates have no such column (build them with build_candidates)", field=column
+                None,
+                "candidates have no such column (build them with build_candidates)",
+                field=column,
             )
     demand = to_working_crs(demand, source="demand")
     if "population" not in demand.columns:
@@ -191,8 +193,16 @@ def plan_one_per_unit(
     # Groups of units served by one centre: each unit alone, then the sharing pairs merged.
     group_of = {code: code for code in units["unit_code"]}
     sharing = pd.DataFrame(
-        columns=["town_code", "town_name", "parish_code", "parish_name", "municipality_code",
-                 "combined_population", "rule", "reason"]
+        columns=[
+            "town_code",
+            "town_name",
+            "parish_code",
+            "parish_name",
+            "municipality_code",
+            "combined_population",
+            "rule",
+            "reason",
+        ]
     )
     if target < n_units:
         needed = n_units - target
@@ -229,9 +239,12 @@ def plan_one_per_unit(
         matrix = distance_matrix(demand, candidates, cutoff, network=network).tocsr()
     demand_group = demand["unit_code"].map(group_of).to_numpy()
     cand_group = candidates["unit_code"].map(group_of).to_numpy()
-    kind_rank = candidates["kind"].map({k: i for i, k in enumerate(CANDIDATE_KINDS)}).fillna(
-        len(CANDIDATE_KINDS)
-    ).to_numpy()
+    kind_rank = (
+        candidates["kind"]
+        .map({k: i for i, k in enumerate(CANDIDATE_KINDS)})
+        .fillna(len(CANDIDATE_KINDS))
+        .to_numpy()
+    )
     names = units.set_index("unit_code")["unit_name"].astype(str)
 
     evaluations: dict[str, dict[str, Any]] = {}
@@ -239,8 +252,17 @@ def plan_one_per_unit(
         rows = np.flatnonzero(demand_group == group)
         cols = np.flatnonzero(cand_group == group)
         evaluations[group] = _evaluate_group(
-            list(members.index), rows, cols, d_xy, c_xy, matrix, cutoff, weights, candidates,
-            kind_rank, prefer_kinds,
+            list(members.index),
+            rows,
+            cols,
+            d_xy,
+            c_xy,
+            matrix,
+            cutoff,
+            weights,
+            candidates,
+            kind_rank,
+            prefer_kinds,
         )
 
     extra = pd.DataFrame(columns=["unit_code", "unit_name", "saving", "reason"])
@@ -274,8 +296,18 @@ def plan_one_per_unit(
                 f"have two or more usable candidates; the plan has {n_groups + len(picked)} centres"
             )
 
-    return _assemble(units, candidates, evaluations, sharing, extra, population, names, target, notes,
-                     "network" if network is not None else "euclidean")
+    return _assemble(
+        units,
+        candidates,
+        evaluations,
+        sharing,
+        extra,
+        population,
+        names,
+        target,
+        notes,
+        "network" if network is not None else "euclidean",
+    )
 
 
 @dataclass
@@ -314,7 +346,9 @@ class UnitPlan:
     @property
     def sites(self) -> gpd.GeoDataFrame:
         """The chosen centres as a sites layer (for :func:`~accessibility.planning.compare`)."""
-        return self.centres[["site_id", "name", "kind", "units_served", "meets_rule", "geometry"]].copy()
+        return self.centres[
+            ["site_id", "name", "kind", "units_served", "meets_rule", "geometry"]
+        ].copy()
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the plan."""
@@ -364,8 +398,12 @@ def _share_reason(row: Any, rank: int, needed: int, rule: str) -> str:
 
 
 def _group_costs(
-    rows: np.ndarray, cols: np.ndarray, d_xy: np.ndarray, c_xy: np.ndarray,
-    matrix: sparse.csr_array | None, cutoff: float,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    d_xy: np.ndarray,
+    c_xy: np.ndarray,
+    matrix: sparse.csr_array | None,
+    cutoff: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dense demand × candidate distances of one group, and which entries were beyond the cutoff."""
     if matrix is None:
@@ -380,13 +418,25 @@ def _group_costs(
 
 
 def _evaluate_group(
-    members: list[str], rows: np.ndarray, cols: np.ndarray, d_xy: np.ndarray, c_xy: np.ndarray,
-    matrix: sparse.csr_array | None, cutoff: float, weights: np.ndarray,
-    candidates: pd.DataFrame, kind_rank: np.ndarray, prefer_kinds: Sequence[str],
+    members: list[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    d_xy: np.ndarray,
+    c_xy: np.ndarray,
+    matrix: sparse.csr_array | None,
+    cutoff: float,
+    weights: np.ndarray,
+    candidates: pd.DataFrame,
+    kind_rank: np.ndarray,
+    prefer_kinds: Sequence[str],
 ) -> dict[str, Any]:
     """Choose the centre of one unit (or pair) and say why."""
     ev: dict[str, Any] = {
-        "members": members, "rows": rows, "cols": cols, "choice": None, "weights": weights[rows],
+        "members": members,
+        "rows": rows,
+        "cols": cols,
+        "choice": None,
+        "weights": weights[rows],
     }
     ev["n_candidates"] = int(cols.size)
     meets = candidates["meets_rule"].to_numpy(dtype=bool)[cols]
@@ -435,7 +485,9 @@ def _evaluate_group(
     return ev
 
 
-def _second_centre(ev: dict[str, Any], weights: np.ndarray, candidates: pd.DataFrame) -> dict[str, Any] | None:
+def _second_centre(
+    ev: dict[str, Any], weights: np.ndarray, candidates: pd.DataFrame
+) -> dict[str, Any] | None:
     """The best pair of centres for one group (an exact 2-median) and its saving over one."""
     from .models import p_median
 
@@ -453,14 +505,25 @@ def _second_centre(ev: dict[str, Any], weights: np.ndarray, candidates: pd.DataF
     saving = one - result.objective
     if saving <= 0:
         return None
-    return {"pair": pool[result.selected], "saving": saving, "objective": result.objective,
-            "assignment": pool[result.assignment]}
+    return {
+        "pair": pool[result.selected],
+        "saving": saving,
+        "objective": result.objective,
+        "assignment": pool[result.assignment],
+    }
 
 
 def _assemble(
-    units: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, evaluations: dict[str, dict[str, Any]],
-    sharing: pd.DataFrame, extra: pd.DataFrame, population: pd.Series, names: pd.Series,
-    target: int, notes: dict[str, Any], method: str,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    evaluations: dict[str, dict[str, Any]],
+    sharing: pd.DataFrame,
+    extra: pd.DataFrame,
+    population: pd.Series,
+    names: pd.Series,
+    target: int,
+    notes: dict[str, Any],
+    method: str,
 ) -> UnitPlan:
     """Turn the per-group choices into the centres and units tables."""
     centre_rows = []
@@ -470,7 +533,7 @@ def _assemble(
         shares_with[row.town_code] = row.parish_code
         shares_with[row.parish_code] = row.town_code
     unreached = 0.0
-    for group, ev in evaluations.items():
+    for ev in evaluations.values():
         if ev["choice"] is None:
             continue
         w_rows = ev["rows"]
@@ -514,8 +577,19 @@ def _assemble(
         unreached += ev.get("unreached", 0.0)
     centres = gpd.GeoDataFrame(
         centre_rows,
-        columns=["site_id", "name", "kind", "unit_code", "units_served", "meets_rule",
-                 "stop_distance", "population", "mean_distance", "reason", "geometry"],
+        columns=[
+            "site_id",
+            "name",
+            "kind",
+            "unit_code",
+            "units_served",
+            "meets_rule",
+            "stop_distance",
+            "population",
+            "mean_distance",
+            "reason",
+            "geometry",
+        ],
         geometry="geometry",
         crs=settings.CRS,
     )
@@ -548,4 +622,3 @@ def _assemble(
         )
     units_table = pd.DataFrame(unit_rows)
     return UnitPlan(centres, units_table, sharing, extra, target, notes)
-
