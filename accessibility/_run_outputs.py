@@ -151,6 +151,7 @@ def write_sheets(result: RunResult, out: Path, *, source_note: str | None = None
         centres=common["centres"],
         proposed=result.plan,
         source_note=note,
+        progress=None if progress is None else lambda done, total: progress.item(done, total, "sheets"),
     )
     return {f"sheet_{code}": paths[0] for code, paths in sorted(written.items())}
 

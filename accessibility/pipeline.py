@@ -115,6 +115,7 @@ class Progress:
     def __init__(self, total: int, *, enabled: bool = True, stream: Any = None) -> None:
         self.total = total
         self.step = 0
+        self.label = ""
         self.enabled = enabled
         self.stream = stream if stream is not None else sys.stderr
 
@@ -122,19 +123,21 @@ class Progress:
     def __call__(self, label: str) -> Iterator[None]:
         """Announce a step, run it, and print how long it took."""
         self.step += 1
+        self.label = label
         start = time.perf_counter()
-        if self.enabled:
-            print(f"[{self.step}/{self.total}] {label} ...", end="", file=self.stream, flush=True)
+        self._write(f"[{self.step}/{self.total}] {label} ...")
         try:
             yield
         finally:
-            if self.enabled:
-                print(f" {time.perf_counter() - start:.1f} s", file=self.stream, flush=True)
+            self._write(f" {time.perf_counter() - start:.1f} s\n")
 
-    def item(self, done: int, of: int, label: str) -> None:
-        """Report progress inside a long step (for example map sheets)."""
+    def item(self, done: int, of: int, what: str) -> None:
+        """Count through a long step (for example map sheets) on the step's own line."""
+        self._write(f"\r[{self.step}/{self.total}] {self.label} ... {done}/{of} {what}")
+
+    def _write(self, text: str) -> None:
         if self.enabled:
-            print(f"\r      {label} {done}/{of}", end="" if done < of else "\n", file=self.stream, flush=True)
+            print(text, end="", file=self.stream, flush=True)
 
 
 def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:

@@ -8,7 +8,7 @@ import os
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +243,7 @@ def write_municipality_sheets(
     *,
     formats: Sequence[str] = ("png",),
     dpi: int = 300,
+    progress: Callable[[int, int], None] | None = None,
     **sheet_options: object,
 ) -> dict[str, list[Path]]:
     """Draw and save every municipality sheet, closing each figure once written.
@@ -258,6 +259,8 @@ def write_municipality_sheets(
         Folder for the files (created when missing).
     formats, dpi
         Passed to :func:`save_figure`.
+    progress
+        Called as ``progress(done, total)`` after each sheet (43 national sheets take a while).
     **sheet_options
         Any keyword of :func:`plot_municipality_sheets`.
 
@@ -267,11 +270,15 @@ def write_municipality_sheets(
         Municipality code -> paths written.
     """
     written: dict[str, list[Path]] = {}
+    codes = sheet_options.get("codes")
+    total = len(codes) if codes is not None else units["municipality_code"].nunique()  # type: ignore[arg-type]
     for sheet in plot_municipality_sheets(units, **sheet_options):  # type: ignore[arg-type]
         stem = Path(out_dir) / f"{sheet.municipality_code}_{_ascii_slug(sheet.municipality_name)}"
         written[sheet.municipality_code] = save_figure(sheet.figure, stem, formats=formats, dpi=dpi)
         # Release the figure's memory now: 43 sheets at 300 dpi add up.
         sheet.figure.clear()
+        if progress is not None:
+            progress(len(written), total)
     return written
 
 
