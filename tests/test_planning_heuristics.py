@@ -121,3 +121,48 @@ def test_reduced_cost_fixing_keeps_the_optimum(seed):
     assert closed.sum() > 0  # the bound proves something on these instances
     # And the default path (heuristic, bound, fixing, restricted model) reaches the same optimum.
     assert p_median(cost, p, weights).objective == pytest.approx(exact.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lagrangian_value_bounds_the_optimum_for_any_multipliers(seed):
+    from accessibility.planning._input import to_pairs
+    from accessibility.planning.heuristics import lagrangian_value
+
+    cost, weights = _instance(seed, 60, 8)
+    optimum = min(
+        float(np.sum(weights * cost[:, list(chosen)].min(axis=1)))
+        for chosen in combinations(range(8), 3)
+    )
+    pairs = to_pairs(cost)
+    rng = np.random.default_rng(seed)
+    no_fixed, no_groups = np.zeros(8, dtype=bool), np.full(8, -1)
+    for _ in range(20):
+        lam = rng.random(60) * weights * cost.max()
+        value = lagrangian_value(pairs, weights, 3, no_fixed, no_groups, "at_most", lam)
+        assert value <= optimum * (1 + 1e-12)
+    # Zero multipliers price every row at zero: the weakest bound.
+    assert lagrangian_value(pairs, weights, 3, no_fixed, no_groups, "at_most", np.zeros(60)) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lp_first_path_matches_the_mip(seed, monkeypatch):
+    # The PDLP step forced on: its answer (integral LP, or the MIP after fixing) must be the
+    # optimum the plain MIP finds, and a slice of the brute force must not beat it.
+    from accessibility.planning import models
+
+    cost, weights = _instance(seed, 1200, 40)
+    monkeypatch.setattr(models, "LP_FIRST_PAIRS", 10**12)
+    without_lp = p_median(cost, 4, weights)
+    monkeypatch.setattr(models, "LP_FIRST_PAIRS", 0)
+    with_lp = p_median(cost, 4, weights)
+    assert with_lp.status == without_lp.status == "optimal"
+    assert with_lp.objective == pytest.approx(without_lp.objective, rel=1e-6)
+    assert with_lp.bound <= with_lp.objective * (1 + 1e-12)
+    if seed == 1:  # this instance's LP optimum is integral: no branch-and-bound needed
+        assert with_lp.method == "LP relaxation (PDLP), Lagrangian bound"
+    brute = min(
+        float(np.sum(weights * cost[:, list(chosen)].min(axis=1)))
+        for chosen in combinations(range(40), 4)
+        if chosen[0] < 10
+    )
+    assert with_lp.objective <= brute * (1 + 1e-9)

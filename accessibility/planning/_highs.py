@@ -36,6 +36,8 @@ class MipSolution:
         Relative optimality gap HiGHS reports (0 for an optimal LP).
     runtime
         Wall-clock seconds of the solve.
+    row_dual
+        Dual values of the rows for an LP (None for a MIP or when HiGHS gave none).
     """
 
     status: str
@@ -44,6 +46,7 @@ class MipSolution:
     bound: float
     gap: float
     runtime: float
+    row_dual: np.ndarray | None = None
 
 
 def solve(
@@ -62,6 +65,7 @@ def solve(
     seed: int = 0,
     relax: bool = False,
     start: np.ndarray | None = None,
+    lp_solver: str | None = None,
 ) -> MipSolution:
     """Solve ``min/max cost @ x`` s.t. ``row_lower <= rows @ x <= row_upper``, ``lower <= x <= upper``.
 
@@ -83,6 +87,9 @@ def solve(
         Solve the LP relaxation (ignore ``integer``).
     start
         A feasible solution to start the branch-and-bound from (column values), or None.
+    lp_solver
+        HiGHS ``solver`` option for an LP (``"simplex"``, ``"ipm"``, ``"pdlp"``); None keeps
+        HiGHS's choice.
 
     Returns
     -------
@@ -101,6 +108,8 @@ def solve(
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("threads", int(threads))
+    if lp_solver is not None:
+        h.setOptionValue("solver", lp_solver)
     integrality = np.zeros(n_col, dtype=np.int32) if relax else np.asarray(integer, dtype=np.int32)
     status = h.passModel(
         n_col,
@@ -147,4 +156,7 @@ def solve(
     else:
         bound = objective
         gap = 0.0
-    return MipSolution(label, x, objective, bound, gap, runtime)
+    row_dual = None
+    if not is_mip and info.dual_solution_status == 2:
+        row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+    return MipSolution(label, x, objective, bound, gap, runtime, row_dual)

@@ -49,11 +49,13 @@ def _describe_rows(rows: np.ndarray, limit: int = 10) -> str:
     return shown + (f" and {rows.size - limit} more" if rows.size > limit else "")
 
 
-def to_pairs(cost: Any) -> Pairs:
+def to_pairs(cost: Any, max_cost: float | None = None) -> Pairs:
     """Validate a demand × candidate cost matrix and return its allowed pairs sorted per row.
 
     A dense array allows every finite entry (``inf`` marks a forbidden pair); a scipy sparse
-    matrix allows exactly its stored entries, explicit zeros included.
+    matrix allows exactly its stored entries, explicit zeros included. With ``max_cost`` only
+    the pairs at cost ``<= max_cost`` are kept (the whole matrix is still validated): coverage
+    models need no farther pair, and dropping them before sorting saves most of the work.
 
     Raises
     ------
@@ -71,6 +73,8 @@ def to_pairs(cost: Any) -> Pairs:
             raise AccessibilityError("sparse cost matrix holds duplicate entries for the same pair")
         keep = np.isfinite(vals)
         bad = np.isnan(vals)
+        if max_cost is not None:
+            keep &= vals <= float(max_cost)
     else:
         dense = np.asarray(cost, dtype=np.float64)
         if dense.ndim != 2:
@@ -82,10 +86,19 @@ def to_pairs(cost: Any) -> Pairs:
         if bad_mask.any():
             r, c = np.argwhere(bad_mask)[0]
             raise AccessibilityError(f"cost matrix holds NaN at demand row {r}, candidate {c}")
-        rows, cols = np.nonzero(np.isfinite(dense))
-        vals = dense[rows, cols]
-        keep = np.ones(vals.size, dtype=bool)
-        bad = np.zeros(vals.size, dtype=bool)
+        if n_rows and n_cols and dense.min() < 0:
+            r, c = np.unravel_index(int(np.argmin(dense)), dense.shape)
+            raise AccessibilityError(
+                f"cost matrix holds a negative cost {dense[r, c]} at demand row {r}, candidate {c}"
+            )
+        limit = np.inf if max_cost is None else float(max_cost)
+        # A stable sort along each row orders by cost, then column: no global lexsort needed.
+        order = np.argsort(dense, axis=1, kind="stable")
+        ordered = np.take_along_axis(dense, order, axis=1)
+        allowed = np.isfinite(ordered) & (ordered <= limit)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(allowed.sum(axis=1), out=indptr[1:])
+        return Pairs(n_rows, n_cols, indptr, order[allowed].astype(np.int64), ordered[allowed])
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise AccessibilityError(

@@ -450,6 +450,30 @@ def best_sites(
     return chosen
 
 
+def lagrangian_value(
+    pairs: Pairs,
+    w: np.ndarray,
+    p: int,
+    fixed_mask: np.ndarray,
+    codes: np.ndarray,
+    per_group: str,
+    multipliers: np.ndarray,
+) -> float:
+    """The p-median lower bound ``L(lam)`` for any multipliers (one per demand row).
+
+    ``L(lam) = sum(lam) + min over p sites of sum_j min(0, w_i c_ij - lam_i)``, the sites chosen
+    under the fixed sites and the group rule. Every ``lam`` gives a valid bound, so multipliers
+    from anywhere (an LP solver's duals included) are checked here in exact arithmetic.
+    """
+    served = pairs.row_length > 0
+    row = pairs.row_of_pair
+    lam = np.where(served, np.asarray(multipliers, dtype=np.float64), 0.0)
+    reduced = np.minimum(w[row] * pairs.costs - lam[row], 0.0)
+    score = np.bincount(pairs.cols, weights=reduced, minlength=pairs.n_cols)
+    chosen = best_sites(score, p, fixed_mask, codes, per_group)
+    return float(lam.sum() + score[chosen].sum())
+
+
 def _lagrangian_bound(
     pairs: Pairs,
     w: np.ndarray,

@@ -26,6 +26,8 @@ from .result import LocationResult
 
 #: Default of ``mip_rel_gap``: tight enough that objectives match other exact solvers to 6 digits.
 DEFAULT_GAP = 1e-6
+#: Restricted p-median models with at least this many pairs first solve their LP with PDLP.
+LP_FIRST_PAIRS = 20_000
 
 
 def p_median(
@@ -140,19 +142,15 @@ def p_median(
                 best_bound = guess.bound
             if _relative_gap(best_objective, best_bound) <= mip_rel_gap:
                 # The heuristic's answer meets the Lagrangian bound: proven optimal, no model needed.
-                assignment, distance = nearest_open(pairs, best_open)
-                return LocationResult(
-                    model="p_median",
-                    selected=np.flatnonzero(best_open),
-                    objective=best_objective,
-                    assignment=assignment,
-                    distance=distance,
-                    status="optimal",
-                    gap=_relative_gap(best_objective, best_bound),
-                    bound=best_bound,
-                    runtime=time.perf_counter() - start,
-                    method="greedy+interchange, Lagrangian bound",
-                    details={"iterations": 0, "swaps": guess.swaps},
+                return _median_result(
+                    pairs,
+                    best_open,
+                    best_objective,
+                    best_bound,
+                    "optimal",
+                    start,
+                    "greedy+interchange, Lagrangian bound",
+                    {"iterations": 0, "swaps": guess.swaps},
                 )
             if guess.multipliers is not None and not (codes >= 0).any():
                 # Sites the bound proves closed (or open) in every optimum leave the model.
@@ -164,33 +162,71 @@ def p_median(
                 )
                 if still_served[pairs.row_length > 0].all() and int(must.sum()) <= p:
                     closed, open_lower = shut, open_lower | must
-    # Pairs costlier than a row's nearest always-open site can never be used: drop them, and
-    # rows left with that one site contribute a constant. Pairs of closed sites go too.
-    anchor_col, anchor_cost = nearest_open(pairs, open_lower)
-    rows_of_pair = pairs.row_of_pair
-    keep = (pairs.costs < anchor_cost[rows_of_pair]) | (pairs.cols == anchor_col[rows_of_pair])
-    keep &= ~closed[pairs.cols]
-    lengths = np.bincount(rows_of_pair[keep], minlength=pairs.n_rows)
-    reduced = Pairs(
-        pairs.n_rows,
-        pairs.n_cols,
-        np.concatenate([[0], np.cumsum(lengths)]),
-        pairs.cols[keep],
-        pairs.costs[keep],
-    )
-    trivial = (lengths == 1) & (anchor_col >= 0) & open_lower[np.maximum(anchor_col, 0)]
-    constant = float(np.sum(w[trivial] * anchor_cost[trivial]))
-    active = np.flatnonzero((lengths > 0) & ~trivial)
+    reduced, lengths, trivial, constant, active = _restrict(pairs, w, open_lower, closed)
 
-    n_open_choice = max(int((~closed).sum()), 1)
-    default_k = max(8, int(np.ceil(3 * n_open_choice / p)))
-    k_row = np.minimum(lengths, max(1, int(k_nearest if k_nearest is not None else default_k)))
-    if guess is not None:
-        # Keep at least the candidates up to the heuristic's site, and enough more that few
-        # rows reach for their slack: each widening round is a full solve.
-        within_guess = reduced.costs <= guess.distance[reduced.row_of_pair]
-        k_guess = np.bincount(reduced.row_of_pair[within_guess], minlength=pairs.n_rows)
-        k_row = np.minimum(lengths, np.maximum(k_row, k_guess))
+    def first_k() -> np.ndarray:
+        n_open_choice = max(int((~closed).sum()), 1)
+        default_k = max(8, int(np.ceil(3 * n_open_choice / p)))
+        k = np.minimum(lengths, max(1, int(k_nearest if k_nearest is not None else default_k)))
+        if guess is not None:
+            # Keep at least the candidates up to the heuristic's site, and enough more that few
+            # rows reach for their slack: each widening round is a full solve.
+            within_guess = reduced.costs <= guess.distance[reduced.row_of_pair]
+            k_guess = np.bincount(reduced.row_of_pair[within_guess], minlength=pairs.n_rows)
+            k = np.minimum(lengths, np.maximum(k, k_guess))
+        return k
+
+    k_row = first_k()
+    if (
+        guess is not None
+        and _relative_gap(best_objective, best_bound) > mip_rel_gap
+        and int(k_row[active].sum()) >= LP_FIRST_PAIRS
+    ):
+        # Large models: the LP relaxation by first-order PDLP takes seconds where simplex takes
+        # minutes. Its duals are checked as Lagrangian multipliers in exact arithmetic (a valid
+        # bound whatever their accuracy) and an integral LP optimum is a candidate plan.
+        lp, _, _, _ = _solve_restricted_median(
+            reduced, w, active, k_row, open_lower, p, g_rows, g_cols, g_lo, g_hi,
+            0.5 * (time_limit - (time.perf_counter() - start)), mip_rel_gap, threads, seed,
+            None, closed, relax=True, lp_solver="pdlp",
+        )  # fmt: skip
+        if lp.row_dual is not None and lp.x is not None:
+            from .heuristics import lagrangian_value, reduced_cost_fixing
+
+            lam = np.zeros(pairs.n_rows)
+            lam[active] = lp.row_dual[: active.size]
+            lam[trivial] = w[trivial] * reduced.costs[reduced.indptr[:-1][trivial]]
+            lp_bound = lagrangian_value(reduced, w, p, open_lower, codes, per_group, lam)
+            best_bound = min(max(best_bound, lp_bound), best_objective)
+            y = lp.x[: pairs.n_cols]
+            if np.all(np.abs(y - np.round(y)) <= 1e-6):
+                candidate = y > 0.5
+                value = _plan_value(pairs, w, candidate, p, open_lower, closed, codes, per_group)
+                if value < best_objective:
+                    best_objective, best_open = value, candidate
+            if _relative_gap(best_objective, best_bound) <= mip_rel_gap:
+                return _median_result(
+                    pairs,
+                    best_open,
+                    best_objective,
+                    best_bound,
+                    "optimal",
+                    start,
+                    "LP relaxation (PDLP), Lagrangian bound",
+                    {"iterations": 0, "lp_seconds": lp.runtime},
+                )
+            if not (codes >= 0).any():
+                shut, must = reduced_cost_fixing(reduced, w, p, open_lower, lam, best_objective)
+                shut |= closed
+                still_served = (
+                    np.bincount(pairs.row_of_pair[~shut[pairs.cols]], minlength=pairs.n_rows) > 0
+                )
+                if still_served[pairs.row_length > 0].all() and int((open_lower | must).sum()) <= p:
+                    closed, open_lower = shut, open_lower | must
+                    reduced, lengths, trivial, constant, active = _restrict(
+                        pairs, w, open_lower, closed
+                    )
+                    k_row = first_k()
     status = "optimal"
     iterations = 0
     model_size: dict[str, int] = {}
@@ -250,19 +286,16 @@ def p_median(
         k_row[slack_used] = np.minimum(lengths[slack_used], k_row[slack_used] * 4)
     if best_open is None:
         raise InfeasibleError(f"HiGHS found no solution within {time_limit} s (status {status})")
-    assignment, distance = nearest_open(pairs, best_open)
     gap = _relative_gap(best_objective, best_bound)
-    return LocationResult(
-        model="p_median",
-        selected=np.flatnonzero(best_open),
-        objective=best_objective,
-        assignment=assignment,
-        distance=distance,
-        status="optimal" if status == "optimal" and gap <= max(mip_rel_gap, 1e-9) else status,
-        gap=gap,
-        bound=best_bound,
-        runtime=time.perf_counter() - start,
-        details={
+    return _median_result(
+        pairs,
+        best_open,
+        best_objective,
+        best_bound,
+        "optimal" if status == "optimal" and gap <= max(mip_rel_gap, 1e-9) else status,
+        start,
+        "highs",
+        {
             "iterations": iterations,
             "constant_rows": int(trivial.sum()),
             "model_rows": int(active.size),
@@ -309,7 +342,7 @@ def mclp(
     the candidates, not with the demand points.
     """
     start = time.perf_counter()
-    pairs = to_pairs(cost)
+    pairs = to_pairs(cost, max_cost=radius)
     w = to_weights(weights, pairs.n_rows)
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     p = check_p(p, pairs.n_cols, fixed_mask)
@@ -333,6 +366,10 @@ def mclp(
     lower = np.concatenate([fixed_mask.astype(float), np.zeros(u)])
     upper = np.ones(m + u)
     integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(u, dtype=bool)])
+    incidence = sparse.csr_array((np.ones(set_cols.size), set_cols, set_ptr), shape=(u, m))
+    budget = min(2.0, 0.1 * time_limit)
+    start_open = _greedy_cover(incidence, set_weight, p, fixed_mask, budget)
+    start_cover = (incidence @ start_open.astype(float)) > 0
     solution = _highs.solve(
         obj,
         lower,
@@ -346,6 +383,8 @@ def mclp(
         mip_rel_gap=mip_rel_gap,
         threads=threads,
         seed=seed,
+        # HiGHS checks the start against every row and ignores it if a group rule fails.
+        start=np.concatenate([start_open.astype(float), start_cover.astype(float)]),
     )
     if solution.x is None:
         raise InfeasibleError(
@@ -410,7 +449,7 @@ def set_cover(
         Naming the demand rows that no candidate reaches within the radius.
     """
     start = time.perf_counter()
-    pairs = to_pairs(cost)
+    pairs = to_pairs(cost, max_cost=radius)
     fixed_mask = to_fixed(fixed, pairs.n_cols)
     codes = to_groups(groups, pairs.n_cols)
     g_rows, g_cols, g_lo, g_hi = group_rows(codes, per_group, fixed_mask, None, labels=groups)
@@ -643,6 +682,92 @@ def pairs_to_csr(pairs: Pairs) -> sparse.csr_array:
     )
 
 
+def _median_result(
+    pairs: Pairs,
+    open_mask: np.ndarray,
+    objective: float,
+    bound: float,
+    status: str,
+    started: float,
+    method: str,
+    details: dict[str, Any],
+) -> LocationResult:
+    """A p-median answer: each row's nearest open site, the gap and the run time since ``started``."""
+    assignment, distance = nearest_open(pairs, open_mask)
+    return LocationResult(
+        model="p_median",
+        selected=np.flatnonzero(open_mask),
+        objective=objective,
+        assignment=assignment,
+        distance=distance,
+        status=status,
+        gap=_relative_gap(objective, bound),
+        bound=bound,
+        runtime=time.perf_counter() - started,
+        method=method,
+        details=details,
+    )
+
+
+def _restrict(
+    pairs: Pairs, w: np.ndarray, open_lower: np.ndarray, closed: np.ndarray
+) -> tuple[Pairs, np.ndarray, np.ndarray, float, np.ndarray]:
+    """The pairs a p-median model needs, given sites known open and known closed.
+
+    Pairs costlier than a row's nearest always-open site can never be used: they go, and rows
+    left with that one site contribute a constant. Pairs of closed sites go too.
+
+    Returns
+    -------
+    (reduced, lengths, trivial, constant, active)
+        The kept pairs, their count per row, the rows fixed to their open site, those rows'
+        weighted cost, and the rows the model must decide.
+    """
+    anchor_col, anchor_cost = nearest_open(pairs, open_lower)
+    rows_of_pair = pairs.row_of_pair
+    keep = (pairs.costs < anchor_cost[rows_of_pair]) | (pairs.cols == anchor_col[rows_of_pair])
+    keep &= ~closed[pairs.cols]
+    lengths = np.bincount(rows_of_pair[keep], minlength=pairs.n_rows)
+    reduced = Pairs(
+        pairs.n_rows,
+        pairs.n_cols,
+        np.concatenate([[0], np.cumsum(lengths)]),
+        pairs.cols[keep],
+        pairs.costs[keep],
+    )
+    trivial = (lengths == 1) & (anchor_col >= 0) & open_lower[np.maximum(anchor_col, 0)]
+    constant = float(np.sum(w[trivial] * anchor_cost[trivial]))
+    active = np.flatnonzero((lengths > 0) & ~trivial)
+    return reduced, lengths, trivial, constant, active
+
+
+def _plan_value(
+    pairs: Pairs,
+    w: np.ndarray,
+    candidate: np.ndarray,
+    p: int,
+    open_lower: np.ndarray,
+    closed: np.ndarray,
+    codes: np.ndarray,
+    per_group: str,
+) -> float:
+    """Weighted distance of a set of open sites, or inf if it breaks a rule or leaves a row unserved."""
+    if int(candidate.sum()) != p or (open_lower & ~candidate).any() or (closed & candidate).any():
+        return np.inf
+    grouped = codes >= 0
+    if grouped.any():
+        per = np.bincount(codes[candidate & grouped], minlength=int(codes.max()) + 1)
+        if per_group in ("at_most", "exactly") and (per > 1).any():
+            return np.inf
+        if per_group in ("at_least", "exactly") and (per < 1).any():
+            return np.inf
+    _, dist = nearest_open(pairs, candidate)
+    served = np.isfinite(dist)
+    if not served[pairs.row_length > 0].all():
+        return np.inf
+    return float(np.sum(w[served] * dist[served]))
+
+
 def _relative_gap(objective: float, bound: float) -> float:
     """|objective - bound| / |objective| (0 when both are 0, inf when there is no objective)."""
     if not np.isfinite(objective) or not np.isfinite(bound):
@@ -663,6 +788,75 @@ def _within(pairs: Pairs, radius: float) -> Pairs:
         pairs.cols[keep],
         pairs.costs[keep],
     )
+
+
+def _greedy_cover(
+    incidence: sparse.csr_array,
+    weight: np.ndarray,
+    p: int,
+    fixed: np.ndarray,
+    budget: float,
+) -> np.ndarray:
+    """A start for the MCLP: greedy additions, then single swaps while they gain and time lasts.
+
+    Parameters
+    ----------
+    incidence
+        Coverage sets × candidates, 1 where the candidate covers the set.
+    weight
+        Demand weight of each set.
+    p
+        Number of sites to open (fixed ones included).
+    fixed
+        Candidates that must be open.
+    budget
+        Seconds the swap phase may take; the greedy phase always completes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of the ``p`` open candidates.
+
+    Notes
+    -----
+    With the coverage LP usually tight, a good start lets HiGHS stop at the root node instead of
+    searching for an incumbent; the start needs no group rule because HiGHS only uses it if feasible.
+    """
+    began = time.perf_counter()
+    by_site = incidence.T.tocsr()
+    chosen = fixed.copy()
+    covering = np.asarray(incidence @ chosen.astype(float))
+
+    def column(j: int) -> np.ndarray:
+        dense = np.zeros(incidence.shape[0])
+        dense[by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]] = 1.0
+        return dense
+
+    while chosen.sum() < p:
+        gain = by_site @ (weight * (covering == 0))
+        gain[chosen] = -1.0
+        best = int(np.argmax(gain))
+        chosen[best] = True
+        covering += column(best)
+    improved = True
+    while improved and time.perf_counter() - began < budget:
+        improved = False
+        loss = by_site @ (weight * (covering == 1))
+        movable = np.flatnonzero(chosen & ~fixed)
+        for j in movable[np.argsort(loss[movable], kind="stable")]:
+            without = covering - column(j)
+            gain = by_site @ (weight * (without == 0))
+            gain[chosen] = -1.0
+            best = int(np.argmax(gain))
+            # Strictly better only, so the search ends; ties keep the earlier choice.
+            if gain[best] > loss[j] * (1 + 1e-12) + 1e-9:
+                chosen[j], chosen[best] = False, True
+                covering = without + column(best)
+                improved = True
+                break
+            if time.perf_counter() - began >= budget:
+                break
+    return chosen
 
 
 def _distinct_sets(
@@ -711,6 +905,9 @@ def _solve_restricted_median(
     seed: int,
     start_open: np.ndarray | None = None,
     closed: np.ndarray | None = None,
+    *,
+    relax: bool = False,
+    lp_solver: str | None = None,
 ) -> tuple[_highs.MipSolution, int, np.ndarray, dict[str, int]]:
     """The p-median on each active row's ``k_row`` nearest pairs plus a slack at the next cost.
 
@@ -777,7 +974,9 @@ def _solve_restricted_median(
         mip_rel_gap=mip_rel_gap,
         threads=threads,
         seed=seed,
-        start=start,
+        start=None if relax else start,
+        relax=relax,
+        lp_solver=lp_solver,
     )
     size = {"model_columns": int(n_col), "model_constraints": int(matrix.shape[0])}
     return solution, n_x, active[slack_local], size
