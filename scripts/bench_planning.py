@@ -184,11 +184,14 @@ def _row(label: str, ours: dict, peer: dict | None) -> str:
     same = "-"
     if peer and np.isfinite(peer.get("objective", np.nan)):
         same = "yes" if np.isclose(ours["objective"], peer["objective"], rtol=1e-6) else "NO"
-    peer_text = peer.get("error") or fmt(peer.get("seconds"), "8.2f") if peer else "not run"
+    if not peer:
+        peer_text = "not run"
+    else:
+        peer_text = peer.get("error") or f"{fmt(peer.get('seconds'), '8.2f')} s"
     return (
         f"{label:<30} ours {fmt(ours['seconds'], '8.2f')} s ({ours.get('status', '')}, gap "
         f"{fmt(ours.get('gap', np.nan), '.1e')}, +{fmt(ours.get('memory_mb'), '.0f')} MB) | spopt "
-        f"{peer_text} s | speed-up {ratio_text}x | same objective {same}"
+        f"{peer_text} | speed-up {ratio_text}x | same objective {same}"
     )
 
 

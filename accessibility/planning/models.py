@@ -40,7 +40,7 @@ def p_median(
     per_group: str = "at_most",
     allow_unassigned: bool = False,
     k_nearest: int | None = None,
-    bound_iterations: int = 100,
+    bound_iterations: int = 300,
     time_limit: float = 600.0,
     mip_rel_gap: float = DEFAULT_GAP,
     threads: int = 1,
