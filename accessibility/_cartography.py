@@ -1,4 +1,4 @@
-"""Map furniture shared by the static maps: palette, scale bar, north arrow, legend handles, labels."""
+"""Map furniture shared by the static and interactive maps: palette, scale bar, north arrow, legend, labels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -498,3 +499,15 @@ def _boxes_overlap(a: np.ndarray, b: np.ndarray) -> bool:
 def unique_in_order(values: Iterable[str]) -> list[str]:
     """Values without repeats, first occurrence first."""
     return list(dict.fromkeys(values))
+
+
+def split_stops(
+    stops: gpd.GeoDataFrame | None, intercity_column: str
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """(intercity, other) stops; without the flag column every stop counts as "other"."""
+    if stops is None:
+        return None, None
+    if intercity_column not in stops.columns:
+        return None, stops
+    flag = stops[intercity_column].fillna(False).astype(bool).to_numpy()
+    return stops[flag], stops[~flag]

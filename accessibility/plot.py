@@ -436,23 +436,12 @@ def _draw_municipality_edges(ax: Axes, municipalities: gpd.GeoDataFrame | None) 
         municipalities.geometry.boundary.plot(ax=ax, zorder=3, **_MUNICIPALITY_EDGE)
 
 
-def _split_stops(
-    stops: gpd.GeoDataFrame | None, intercity_column: str
-) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
-    """(intercity, other) stops; without the flag column every stop counts as "other"."""
-    if stops is None:
-        return None, None
-    if intercity_column not in stops.columns:
-        return None, stops
-    flag = stops[intercity_column].fillna(False).astype(bool).to_numpy()
-    return stops[flag], stops[~flag]
-
 
 def _point_layers(
     layers: _Layers, intercity_column: str
 ) -> list[tuple[gpd.GeoDataFrame, str, str]]:
     """(points, style key, legend label) of every point layer given, in drawing order."""
-    intercity, other = _split_stops(layers.stops, intercity_column)
+    intercity, other = carto.split_stops(layers.stops, intercity_column)
     found = [
         (other, "stop", "bus stop" if intercity is None else "other stop"),
         (intercity, "intercity_stop", "intercity stop"),

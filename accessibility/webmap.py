@@ -180,7 +180,7 @@ def interactive_map(
             interactive=False,
         ).add_to(fmap)
 
-    intercity, other = _split_stops(_points(stops, "stops"), intercity_column)
+    intercity, other = carto.split_stops(_points(stops, "stops"), intercity_column)
     stop_fields = (stop_popup_fields, DEFAULT_STOP_FIELDS)
     site_fields = (site_popup_fields, DEFAULT_SITE_FIELDS)
     point_layers = [
@@ -381,16 +381,6 @@ def _points(points: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame | No
     points = to_working_crs(points, source=what)
     return points[points.geometry.notna() & ~points.geometry.is_empty]
 
-
-def _split_stops(
-    stops: gpd.GeoDataFrame | None, intercity_column: str
-) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
-    if stops is None:
-        return None, None
-    if intercity_column not in stops.columns:
-        return None, stops
-    flag = stops[intercity_column].fillna(False).astype(bool).to_numpy()
-    return stops[flag], stops[~flag]
 
 
 def _municipalities(
