@@ -24,22 +24,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-# Public API of the loaders, the distance core, coverage and planning (added module by module).
-# [loaders: units, municipalities, population, assign_units]
-from .population import load_population
-from .units import assign_units, load_classifier, load_municipalities, load_units
-# [loaders: stops, libraries, centres]
-from .sites import load_centres, load_libraries
-from .stops import load_stops, mark_intercity
-# [data folder, downloads, synthetic region]
-from .datasets import available_datasets, fetch, find_dataset, resolve_data_dir
-from .synthetic import load_region, write_region
-# [distance core]
-from .distance import distance_matrix, nearest, within
-from .network import WalkFilter, WalkNetwork, walk_network
-from .service_areas import service_areas
-from .snapping import snap_points
-# [coverage]
+# The public API: loaders, distance core, coverage, planning, maps.
 from .coverage import (
     CoverageResult,
     assess,
@@ -50,8 +35,10 @@ from .coverage import (
     unit_coverage,
     write_coverage,
 )
+from .datasets import available_datasets, fetch, find_dataset, resolve_data_dir
 from .demand import population_centres, population_points
-# [planning]
+from .distance import distance_matrix, nearest, within
+from .network import WalkFilter, WalkNetwork, walk_network
 from .planning import (
     LocationResult,
     UnitPlan,
@@ -64,6 +51,83 @@ from .planning import (
     plan_one_per_unit,
     set_cover,
 )
-# [maps, interactive map, report]
-from .plot import plot_coverage_map, plot_municipality_sheets, save_figure, write_municipality_sheets
+from .plot import (
+    plot_coverage_map,
+    plot_municipality_sheets,
+    save_figure,
+    write_municipality_sheets,
+)
+from .population import load_population
+from .service_areas import service_areas
+from .sites import load_centres, load_libraries
+from .snapping import snap_points
+from .stops import load_stops, mark_intercity
+from .synthetic import load_region, write_region
+from .units import assign_units, load_classifier, load_municipalities, load_units
 from .webmap import interactive_map, save_interactive_map
+
+__all__ = [
+    "AccessibilityError",
+    "CRSError",
+    "CoverageResult",
+    "DataNotFoundError",
+    "DownloadError",
+    "InfeasibleError",
+    "InputFileError",
+    "LoadReport",
+    "LocationResult",
+    "MissingColumnError",
+    "NetworkError",
+    "StudyFileError",
+    "UnitPlan",
+    "WalkFilter",
+    "WalkNetwork",
+    "__version__",
+    "assess",
+    "assign_units",
+    "available_datasets",
+    "build_candidates",
+    "compare",
+    "distance_matrix",
+    "fetch",
+    "find_dataset",
+    "gaps",
+    "get_report",
+    "interactive_map",
+    "load_centres",
+    "load_classifier",
+    "load_libraries",
+    "load_municipalities",
+    "load_population",
+    "load_region",
+    "load_stops",
+    "load_units",
+    "mark_intercity",
+    "mclp",
+    "nearest",
+    "p_center",
+    "p_median",
+    "p_median_heuristic",
+    "plan_one_per_unit",
+    "plot_coverage_map",
+    "plot_municipality_sheets",
+    "population_centres",
+    "population_points",
+    "proxy_sites",
+    "resolve_data_dir",
+    "save_figure",
+    "save_interactive_map",
+    "service_areas",
+    "set_cover",
+    "settings",
+    "snap_points",
+    "stop_rule",
+    "summary",
+    "to_working_crs",
+    "unit_coverage",
+    "walk_network",
+    "within",
+    "write_coverage",
+    "write_municipality_sheets",
+    "write_region",
+]

@@ -61,7 +61,9 @@ class LoadReport:
         }
 
     def __str__(self) -> str:
-        text = f"{self.source}: read {self.read}, loaded {self.loaded}, rejected {len(self.rejected)}"
+        text = (
+            f"{self.source}: read {self.read}, loaded {self.loaded}, rejected {len(self.rejected)}"
+        )
         for reason, n in sorted(self.reasons().items()):
             text += f"\n  {n} rejected: {reason}"
         for key, value in self.notes.items():

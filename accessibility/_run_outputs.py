@@ -63,9 +63,13 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
             written[f"{label}_{name}"] = path
         units = file_ready(coverage.units)
         layers[f"{label}_units"] = units
-        written[f"{label}_units_parquet"] = write_geoparquet(tables / label / "units.parquet", units)
+        written[f"{label}_units_parquet"] = write_geoparquet(
+            tables / label / "units.parquet", units
+        )
     for label, checked in result.site_checks.items():
-        written[f"stop_rule_{label}"] = write_csv(tables / f"stop_rule_{label}.csv", _csv_table(checked))
+        written[f"stop_rule_{label}"] = write_csv(
+            tables / f"stop_rule_{label}.csv", _csv_table(checked)
+        )
         layers[f"stop_rule_{label}"] = file_ready(checked)
     if result.plan is not None:
         plan = file_ready(result.plan)
@@ -107,15 +111,20 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
     common = _map_layers(result)
     if result.coverage is not None:
         fig = plot_coverage_map(
-            result.coverage.units, title="Existing client service centres: coverage by territorial unit",
-            source_note=note, **common,
+            result.coverage.units,
+            title="Existing client service centres: coverage by territorial unit",
+            source_note=note,
+            **common,
         )
         for path in save_figure(fig, maps / "existing", formats=("png", "svg")):
             written[f"map_existing_{path.suffix[1:]}"] = path
     if result.plan_coverage is not None:
         fig = plot_coverage_map(
-            result.plan_coverage.units, title="Proposed centres: coverage by territorial unit",
-            source_note=note, proposed=result.plan, **{**common, "centres": None},
+            result.plan_coverage.units,
+            title="Proposed centres: coverage by territorial unit",
+            source_note=note,
+            proposed=result.plan,
+            **{**common, "centres": None},
         )
         for path in save_figure(fig, maps / "plan", formats=("png", "svg")):
             written[f"map_plan_{path.suffix[1:]}"] = path
@@ -132,7 +141,9 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
     return written
 
 
-def write_sheets(result: RunResult, out: Path, *, source_note: str | None = None, progress: Any = None) -> dict[str, Path]:
+def write_sheets(
+    result: RunResult, out: Path, *, source_note: str | None = None, progress: Any = None
+) -> dict[str, Path]:
     """One PNG sheet per municipality, of the plan (or of the existing network without a plan)."""
     from .plot import write_municipality_sheets
 
@@ -151,7 +162,9 @@ def write_sheets(result: RunResult, out: Path, *, source_note: str | None = None
         centres=common["centres"],
         proposed=result.plan,
         source_note=note,
-        progress=None if progress is None else lambda done, total: progress.item(done, total, "sheets"),
+        progress=None
+        if progress is None
+        else lambda done, total: progress.item(done, total, "sheets"),
     )
     return {f"sheet_{code}": paths[0] for code, paths in sorted(written.items())}
 
@@ -217,30 +230,62 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
         gaps = gaps_source.gaps
         report.add(
             Heading("Gaps, ranked by population affected"),
-            Paragraph("Of the existing network." if result.coverage is not None else
-                      "Of the proposed plan (no existing centres were given)."),
-            Table(gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40),
+            Paragraph(
+                "Of the existing network."
+                if result.coverage is not None
+                else "Of the proposed plan (no existing centres were given)."
+            ),
+            Table(
+                gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40
+            ),
         )
     if result.plan is not None:
         report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
-        columns = [c for c in ("units_served", "site_id", "name", "kind", "stop_distance", "meets_rule",
-                               "population", "mean_distance", "reason") if c in result.plan.columns]
-        report.add(Table(pd.DataFrame(result.plan[columns]), caption="Proposed centres", max_rows=60))
+        columns = [
+            c
+            for c in (
+                "units_served",
+                "site_id",
+                "name",
+                "kind",
+                "stop_distance",
+                "meets_rule",
+                "population",
+                "mean_distance",
+                "reason",
+            )
+            if c in result.plan.columns
+        ]
+        report.add(
+            Table(pd.DataFrame(result.plan[columns]), caption="Proposed centres", max_rows=60)
+        )
         shared = result.plan_details.get("shared_units")
         if isinstance(shared, pd.DataFrame) and len(shared):
             report.add(Table(shared, caption="Units sharing a centre, and why"))
     if result.comparison is not None:
-        report.add(Heading("Existing network and plan compared"), Table(result.comparison, caption="Comparison"))
-    for key, caption in (("map_existing_png", "Existing centres by unit"), ("map_plan_png", "Proposed centres by unit")):
+        report.add(
+            Heading("Existing network and plan compared"),
+            Table(result.comparison, caption="Comparison"),
+        )
+    for key, caption in (
+        ("map_existing_png", "Existing centres by unit"),
+        ("map_plan_png", "Proposed centres by unit"),
+    ):
         if key in result.files:
             report.add(Image(result.files[key], caption=caption))
     report.add(Heading("Method"), Bullets(_method_notes(result, study)))
-    report.add(Heading("Data and provenance"), Table(describe_inputs(result.inputs), caption="Inputs"))
+    report.add(
+        Heading("Data and provenance"), Table(describe_inputs(result.inputs), caption="Inputs")
+    )
     checksums = manifest(study, result.inputs)["inputs"]
     report.add(Bullets([_checksum_line(key, entry) for key, entry in checksums.items()]))
     written = write_report(report, out)
     written_json = write_json(out / "headline.json", {"headline": _headline(result, study)})
-    return {"report_md": written["markdown"], "report_html": written["html"], "headline": written_json}
+    return {
+        "report_md": written["markdown"],
+        "report_html": written["html"],
+        "headline": written_json,
+    }
 
 
 def _checksum_line(key: str, entry: dict[str, Any]) -> str:
@@ -260,8 +305,10 @@ def _method_notes(result: RunResult, study: Study) -> list[str]:
         )
     else:
         source = getattr(result.inputs.network, "source", {})
-        notes.append(f"Distances are walks along the street network ({source.get('kind', 'lines') if isinstance(source, dict) else source}); "
-                     f"points farther than {study.max_snap:.0f} m from any street are not attached and count as unreachable.")
+        notes.append(
+            f"Distances are walks along the street network ({source.get('kind', 'lines') if isinstance(source, dict) else source}); "
+            f"points farther than {study.max_snap:.0f} m from any street are not attached and count as unreachable."
+        )
     notes.append(
         f"An intercity stop is one served by a route whose number fully matches the pattern "
         f"{study.intercity_pattern!r} (by default a four-digit ATD route number starting with 7). This is an "

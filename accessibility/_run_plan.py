@@ -22,7 +22,9 @@ MODEL_CUTOFF_M = 30_000.0
 EXACT_P_MEDIAN_MAX_PAIRS = 2_000_000
 
 
-def demand_points(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None) -> tuple[gpd.GeoDataFrame, str]:
+def demand_points(
+    units: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, str]:
     """Population points, or one point of weight 1 per unit when there is no population table."""
     if points is not None:
         return points, "population on the grid"
@@ -91,7 +93,11 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
                 f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
                 f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
                 "units get a second one; each is listed with its reason."
-                + (f" Note: {plan.notes['target_not_met']}." if plan.notes.get("target_not_met") else "")
+                + (
+                    f" Note: {plan.notes['target_not_met']}."
+                    if plan.notes.get("target_not_met")
+                    else ""
+                )
             ),
         )
         return
@@ -127,7 +133,9 @@ def _location_model(
         words = f"maximal covering: {p} centres covering the most people within {study.stop_distance:.0f} m"
     elif study.planner == "set_cover":
         found = set_cover(cost, study.distance_thresholds[-1], fixed=fixed)
-        words = f"set cover: fewest centres with everyone within {study.distance_thresholds[-1]:.0f} m"
+        words = (
+            f"set cover: fewest centres with everyone within {study.distance_thresholds[-1]:.0f} m"
+        )
     else:  # pragma: no cover - the study file check admits no other value
         raise StudyFileError(f"unknown planner {study.planner!r}")
     plan = candidates.iloc[found.selected].copy()
@@ -135,12 +143,20 @@ def _location_model(
     return plan.reset_index(drop=True), {
         "description": f"{words}; existing centres held open. Solver status {found.status}, "
         f"objective {found.objective:,.1f}, gap {found.gap:.2%}, {found.runtime:.1f} s.",
-        "figures": {"model": found.model, "status": found.status, "objective": found.objective,
-                    "gap": found.gap, "bound": found.bound, "centres": int(found.selected.size)},
+        "figures": {
+            "model": found.model,
+            "status": found.status,
+            "objective": found.objective,
+            "gap": found.gap,
+            "bound": found.bound,
+            "centres": int(found.selected.size),
+        },
     }
 
 
-def comparison(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) -> pd.DataFrame | None:
+def comparison(
+    result: RunResult, study: Study, points: gpd.GeoDataFrame | None
+) -> pd.DataFrame | None:
     """Coverage figures of the existing network, all libraries and the plan, side by side."""
     from .planning import compare
 

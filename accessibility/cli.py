@@ -101,9 +101,21 @@ def _add_study_options(parser: argparse.ArgumentParser, *, default_out: str) -> 
         default=argparse.SUPPRESS,
         help=f"folder holding the official datasets (default: the study's, else ${settings.DATA_DIR_ENV})",
     )
-    parser.add_argument("--out", type=Path, default=Path(default_out), help=f"output folder (default: {default_out})")
-    parser.add_argument("--config", type=Path, default=None, help="study file (TOML) with inputs and parameters")
-    parser.add_argument("--target", type=int, default=None, help="number of centres to plan for (default: one per unit)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(default_out),
+        help=f"output folder (default: {default_out})",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="study file (TOML) with inputs and parameters"
+    )
+    parser.add_argument(
+        "--target",
+        type=int,
+        default=None,
+        help="number of centres to plan for (default: one per unit)",
+    )
     parser.add_argument(
         "--planner",
         choices=["one_per_unit", "p_median", "mclp", "set_cover", "none"],
@@ -116,7 +128,9 @@ def _add_study_options(parser: argparse.ArgumentParser, *, default_out: str) -> 
 
 def _add_report(parser: argparse.ArgumentParser) -> None:
     _add_study_options(parser, default_out="report-output")
-    parser.add_argument("--no-sheets", action="store_true", help="skip the per-municipality map sheets")
+    parser.add_argument(
+        "--no-sheets", action="store_true", help="skip the per-municipality map sheets"
+    )
 
 
 def _study_from_args(args: argparse.Namespace) -> Any:
@@ -168,7 +182,9 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def _add_map(parser: argparse.ArgumentParser) -> None:
     _add_study_options(parser, default_out="map-output")
-    parser.add_argument("--no-sheets", action="store_true", help="skip the per-municipality map sheets")
+    parser.add_argument(
+        "--no-sheets", action="store_true", help="skip the per-municipality map sheets"
+    )
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -308,8 +324,16 @@ def run_datasets(args: argparse.Namespace) -> int:
 COMMANDS: dict[
     str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 ] = {
-    "demo": ("run the whole job on the built-in synthetic region (no download)", _add_demo, run_demo),
-    "report": ("national run: coverage, gaps, plan, maps, tables and report", _add_report, run_report),
+    "demo": (
+        "run the whole job on the built-in synthetic region (no download)",
+        _add_demo,
+        run_demo,
+    ),
+    "report": (
+        "national run: coverage, gaps, plan, maps, tables and report",
+        _add_report,
+        run_report,
+    ),
     "plan": ("propose centre locations and write the plan tables", _add_plan, run_plan),
     "map": ("draw the printable maps and the interactive map", _add_map, run_map),
     "fetch": ("download the datasets that have a direct download", _add_fetch, run_fetch),

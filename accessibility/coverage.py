@@ -392,11 +392,15 @@ def _served_units(checked: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     A plan may let one centre serve a town and the parish around it; such centres carry
     ``units_served`` (unit codes joined by ``;``) and count as a centre of each unit listed.
     """
-    located = checked[checked["unit_code"].notna()] if "units_served" not in checked.columns else checked
+    located = (
+        checked[checked["unit_code"].notna()] if "units_served" not in checked.columns else checked
+    )
     if "units_served" not in checked.columns:
         return located
     served = [
-        [code for code in str(listed).split(";") if code] if isinstance(listed, str) and listed else [own]
+        [code for code in str(listed).split(";") if code]
+        if isinstance(listed, str) and listed
+        else [own]
         for listed, own in zip(checked["units_served"], checked["unit_code"], strict=True)
     ]
     expanded = checked.assign(unit_code=served).explode("unit_code")

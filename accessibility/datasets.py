@@ -9,10 +9,10 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -383,6 +383,7 @@ def fetch(
     if timeout is not None:
         options["timeout"] = timeout
     return _download.fetch(keys, dest, **options)
+
 
 __all__ = [
     "Dataset",

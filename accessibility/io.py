@@ -24,7 +24,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     # Writers such as GDAL refuse to overwrite an existing (empty) file for some formats.
@@ -107,7 +109,10 @@ def file_ready(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype("string")
-        elif out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, tuple))).any():
+        elif (
+            out[column].dtype == object
+            and out[column].map(lambda v: isinstance(v, (list, tuple))).any()
+        ):
             out[column] = out[column].map(
                 lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
             )

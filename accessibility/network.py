@@ -385,9 +385,8 @@ class WalkNetwork:
             raise NetworkError("edge geometries must all be LineStrings")
         if self.node_id is not None:
             arrays["node_id"] = self.node_id
-        with atomic_path(target) as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **arrays)
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
         return target
 
     @classmethod
@@ -411,7 +410,7 @@ class WalkNetwork:
                     edge_geometry=np.asarray(geometry, dtype=object),
                     source=meta["source"],
                     report=meta["report"],
-                    node_id=data["node_id"] if "node_id" in data else None,
+                    node_id=data["node_id"] if "node_id" in data.files else None,
                 )
         except (KeyError, ValueError, OSError) as exc:
             raise InputFileError(source, f"not a saved walking network: {exc}") from exc
@@ -477,7 +476,7 @@ def _assemble(
     report["nodes"] = network.n_nodes
     report["edges"] = network.n_edges
     report["isolated_nodes"] = int((~used).sum())
-    report["components"] = int(len(sizes))
+    report["components"] = len(sizes)
     report["largest_component_nodes"] = int(sizes[0]) if len(sizes) else 0
     report["component_sizes_top"] = [int(s) for s in sizes[:10]]
     report["total_length_km"] = round(float(length.sum()) / 1000.0, 3)

@@ -192,7 +192,9 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
             inputs.layers[key] = load(inputs.paths[key])
     if "streets" in inputs.layers:
         streets = inputs.layers["streets"]
-        inputs.network = streets if not isinstance(streets, gpd.GeoDataFrame) else walk_network(streets)
+        inputs.network = (
+            streets if not isinstance(streets, gpd.GeoDataFrame) else walk_network(streets)
+        )
     if "municipalities" not in inputs.layers:
         inputs.layers["municipalities"] = _municipalities_from_units(units)
     return inputs
@@ -214,8 +216,11 @@ def _municipalities_from_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Municipality outlines dissolved from the units (used when the VARAM layer is missing)."""
     merged = units.dissolve(by=["municipality_code", "municipality_name"], as_index=False)
     kind = merged["municipality_code"].map(
-        lambda code: "state_city" if (units.loc[units["municipality_code"] == code, "unit_kind"] == "state_city").all()
-        else "novads"
+        lambda code: (
+            "state_city"
+            if (units.loc[units["municipality_code"] == code, "unit_kind"] == "state_city").all()
+            else "novads"
+        )
     )
     return gpd.GeoDataFrame(
         {
@@ -239,9 +244,9 @@ def describe_inputs(inputs: Inputs) -> pd.DataFrame:
                 "dataset": key,
                 "status": "loaded" if key in inputs.paths else "missing",
                 "source": inputs.paths[key].name if key in inputs.paths else "",
-                "rows": len(layer) if isinstance(layer, pd.DataFrame) else (
-                    getattr(layer, "n_nodes", None) if layer is not None else None
-                ),
+                "rows": len(layer)
+                if isinstance(layer, pd.DataFrame)
+                else (getattr(layer, "n_nodes", None) if layer is not None else None),
                 "rejected": report.get("rejected", 0) if report else 0,
                 "consequence": inputs.missing.get(key, ""),
             }
@@ -333,7 +338,9 @@ def run(
 
     unknown = sorted(set(parts) - set(OUTPUT_PARTS))
     if unknown:
-        raise AccessibilityError(f"unknown output part(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_PARTS)}")
+        raise AccessibilityError(
+            f"unknown output part(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_PARTS)}"
+        )
     out = check_output_dir(out_dir)
     sheets = municipality_sheets and "maps" in parts
     steps = Progress(9 + int(sheets), enabled=progress)
@@ -350,7 +357,11 @@ def run(
 
     def coverage_of(sites: gpd.GeoDataFrame, label: str) -> Any:
         return assess(
-            units, stops, sites, population, network,
+            units,
+            stops,
+            sites,
+            population,
+            network,
             municipalities=layers.get("municipalities"),
             distance=study.stop_distance,
             thresholds=study.distance_thresholds,
@@ -372,18 +383,31 @@ def run(
         if stops is not None:
             if "libraries" in layers:
                 result.site_checks["libraries"] = stop_rule(
-                    layers["libraries"], stops, study.stop_distance, network, units=units,
+                    layers["libraries"],
+                    stops,
+                    study.stop_distance,
+                    network,
+                    units=units,
                     max_snap=study.max_snap,
                 )
             else:
-                proxies = {"proxy_most_served_stop": proxy_sites(units, how="most_served_stop", stops=stops)}
+                proxies = {
+                    "proxy_most_served_stop": proxy_sites(
+                        units, how="most_served_stop", stops=stops
+                    )
+                }
                 if points is not None:
                     proxies["proxy_population_centre"] = proxy_sites(
                         units, how="population_centre", points=points
                     )
                 for label, sites in proxies.items():
                     result.site_checks[label] = stop_rule(
-                        sites, stops, study.stop_distance, network, units=units, max_snap=study.max_snap
+                        sites,
+                        stops,
+                        study.stop_distance,
+                        network,
+                        units=units,
+                        max_snap=study.max_snap,
                     )
 
     with steps("measuring the coverage of the existing centres"):

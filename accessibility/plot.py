@@ -436,7 +436,6 @@ def _draw_municipality_edges(ax: Axes, municipalities: gpd.GeoDataFrame | None) 
         municipalities.geometry.boundary.plot(ax=ax, zorder=3, **_MUNICIPALITY_EDGE)
 
 
-
 def _point_layers(
     layers: _Layers, intercity_column: str
 ) -> list[tuple[gpd.GeoDataFrame, str, str]]:

@@ -30,9 +30,9 @@ _YEAR_RE = re.compile(r"^(19|20)\d{2}$")
 
 
 def _year_of(value: Any) -> int | None:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        text = str(int(value))
-    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    is_whole_float = isinstance(value, (float, np.floating)) and float(value).is_integer()
+    if is_int or is_whole_float:
         text = str(int(value))
     else:
         text = str(value).strip()

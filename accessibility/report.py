@@ -66,7 +66,7 @@ class Report:
     title: str
     blocks: list[Block] = field(default_factory=list)
 
-    def add(self, *blocks: Block) -> "Report":
+    def add(self, *blocks: Block) -> Report:
         """Append blocks and return the report (for chaining)."""
         self.blocks.extend(blocks)
         return self
@@ -119,8 +119,11 @@ def to_html(report: Report) -> str:
             parts.append("<table>")
             if block.caption:
                 parts.append(f"<caption>{esc(block.caption)}</caption>")
-            parts.append("<thead><tr>" + "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
-                         + "</tr></thead><tbody>")
+            parts.append(
+                "<thead><tr>"
+                + "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
+                + "</tr></thead><tbody>"
+            )
             for row in shown.itertuples(index=False):
                 cells = "".join(
                     f'<td class="{"num" if _is_number(v) else "txt"}">{esc(_format(v, block.float_format))}</td>'
@@ -140,7 +143,9 @@ def to_html(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_report(report: Report, out_dir: str | os.PathLike[str], stem: str = "report") -> dict[str, Path]:
+def write_report(
+    report: Report, out_dir: str | os.PathLike[str], stem: str = "report"
+) -> dict[str, Path]:
     """Write ``stem.md`` and ``stem.html`` into ``out_dir`` atomically; return their paths."""
     out = Path(out_dir)
     md = write_text(out / f"{stem}.md", to_markdown(report, relative_to=out))
@@ -160,8 +165,13 @@ def _cut(block: Table) -> tuple[pd.DataFrame, str]:
 
 def _markdown_table(frame: pd.DataFrame, float_format: str) -> list[str]:
     header = "| " + " | ".join(_md_cell(str(c)) for c in frame.columns) + " |"
-    align = "| " + " | ".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---"
-                              for c in frame.columns) + " |"
+    align = (
+        "| "
+        + " | ".join(
+            "---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns
+        )
+        + " |"
+    )
     rows = [
         "| " + " | ".join(_md_cell(_format(v, float_format)) for v in row) + " |"
         for row in frame.itertuples(index=False)

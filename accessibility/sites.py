@@ -136,7 +136,7 @@ def _from_table(source: Path, *, kind: str, crs: Any) -> tuple[gpd.GeoDataFrame,
         raise InputFileError(source, "holds no rows (only a header)")
     x_col, y_col, coord_crs = coordinate_columns(table, source=source, crs=crs)
     rows = [spreadsheet_row(i) for i in range(len(table))]
-    attributes, keep, id_col = _attributes(table, report, kind=kind, rows=rows, skip=(x_col, y_col))
+    attributes, keep, _ = _attributes(table, report, kind=kind, rows=rows, skip=(x_col, y_col))
     geometry, keep = table_points(
         table,
         report,

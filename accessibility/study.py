@@ -150,7 +150,9 @@ def _check_value(key: str, value: Any, source: str) -> Any:
             try:
                 re.compile(value)
             except re.error as exc:
-                raise StudyFileError(f"{source}: parameter 'intercity_pattern' is not a regular expression: {exc}") from exc
+                raise StudyFileError(
+                    f"{source}: parameter 'intercity_pattern' is not a regular expression: {exc}"
+                ) from exc
         return value
     if key == "inputs":
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
@@ -165,8 +167,12 @@ def _check_value(key: str, value: Any, source: str) -> Any:
             raise fail("a positive whole number")
         return value
     if key == "distance_thresholds":
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value
+            )
         ):
             raise fail("a non-empty list of positive numbers of metres")
         return tuple(sorted(float(v) for v in value))
@@ -217,8 +223,10 @@ def file_checksums(paths: dict[str, Path]) -> dict[str, dict[str, Any]]:
         members = _dataset_files(path)
         out[key] = {
             "path": str(path),
-            "files": {member.name: {"sha256": sha256_file(member), "bytes": member.stat().st_size}
-                      for member in members},
+            "files": {
+                member.name: {"sha256": sha256_file(member), "bytes": member.stat().st_size}
+                for member in members
+            },
         }
     return out
 

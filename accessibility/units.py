@@ -104,9 +104,8 @@ def normalise_code(value: Any) -> str | None:
     """
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
-    if isinstance(value, (int, np.integer)):
-        text = str(int(value))
-    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+    is_whole_float = isinstance(value, (float, np.floating)) and float(value).is_integer()
+    if isinstance(value, (int, np.integer)) or is_whole_float:
         text = str(int(value))
     else:
         text = str(value).strip()

@@ -382,7 +382,6 @@ def _points(points: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame | No
     return points[points.geometry.notna() & ~points.geometry.is_empty]
 
 
-
 def _municipalities(
     units: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame | None:

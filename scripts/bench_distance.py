@@ -27,7 +27,7 @@ def synthetic_network(
 ) -> WalkNetwork:
     """A perturbed square grid of about ``n_nodes`` nodes with a share of its edges deleted."""
     rng = np.random.default_rng(seed)
-    side = int(round(np.sqrt(n_nodes)))
+    side = round(np.sqrt(n_nodes))
     ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
     xy = (
         np.stack([ii.ravel(), jj.ravel()], axis=1) * spacing

@@ -16,14 +16,19 @@ def study_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("study")
     paths = synthetic.write_region(folder / "region")
     lines = ["[study]", 'name = "Synthetic study"', "target_count = 22", "", "[study.inputs]"]
-    lines += [f'{key} = "region/{path.name}"' for key, path in paths.items()
-              if key in ("units", "population", "stops", "libraries", "centres", "streets")]
+    lines += [
+        f'{key} = "region/{path.name}"'
+        for key, path in paths.items()
+        if key in ("units", "population", "stops", "libraries", "centres", "streets")
+    ]
     study = folder / "study.toml"
     study.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return study
 
 
-def test_plan_command_follows_the_study_file(study_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_command_follows_the_study_file(
+    study_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["plan", "--config", str(study_file), "--out", str(tmp_path), "--quiet"]) == 0
     plan = pd.read_csv(tmp_path / "tables" / "plan.csv")
     assert len(plan) == 22  # 23 units, target 22: one town-parish pair shares a centre
@@ -35,7 +40,10 @@ def test_plan_command_follows_the_study_file(study_file: Path, tmp_path: Path, c
 
 
 def test_map_command_writes_maps_only(study_file: Path, tmp_path: Path) -> None:
-    assert main(["map", "--config", str(study_file), "--out", str(tmp_path), "--quiet", "--no-sheets"]) == 0
+    assert (
+        main(["map", "--config", str(study_file), "--out", str(tmp_path), "--quiet", "--no-sheets"])
+        == 0
+    )
     assert (tmp_path / "maps" / "plan.png").stat().st_size > 0
     assert (tmp_path / "map.html").stat().st_size > 0
     assert not (tmp_path / "tables").exists()
@@ -70,7 +78,9 @@ class _no_raise:
 
 @pytest.mark.realdata
 def test_plan_command_on_the_real_data(real_data: Path, tmp_path: Path) -> None:
-    code = main(["plan", "--data-dir", str(real_data), "--out", str(tmp_path), "--target", "587", "--quiet"])
+    code = main(
+        ["plan", "--data-dir", str(real_data), "--out", str(tmp_path), "--target", "587", "--quiet"]
+    )
     assert code == 0
     plan = pd.read_csv(tmp_path / "tables" / "plan.csv")
     assert len(plan) == 587

@@ -26,15 +26,29 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(region: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
+def demo_run(
+    region: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> pipeline.RunResult:
     out = tmp_path_factory.mktemp("demo")
     return pipeline.run(Study(name="Demo", inputs=region), out, progress=False)
 
 
 def test_demo_run_writes_every_output(demo_run: pipeline.RunResult) -> None:
     files = demo_run.files
-    for key in ("gpkg", "plan_csv", "plan_parquet", "comparison", "manifest", "study", "report_md",
-                "report_html", "interactive_map", "map_existing_png", "map_plan_png", "map_plan_svg"):
+    for key in (
+        "gpkg",
+        "plan_csv",
+        "plan_parquet",
+        "comparison",
+        "manifest",
+        "study",
+        "report_md",
+        "report_html",
+        "interactive_map",
+        "map_existing_png",
+        "map_plan_png",
+        "map_plan_svg",
+    ):
         assert key in files and files[key].stat().st_size > 0, key
     assert not demo_run.inputs.missing
     units = demo_run.inputs.layers["units"]
@@ -64,9 +78,19 @@ def test_demo_run_figures_trace_to_the_inputs(demo_run: pipeline.RunResult) -> N
 def test_same_inputs_give_byte_identical_tables(
     region: dict[str, str], demo_run: pipeline.RunResult, tmp_path: Path
 ) -> None:
-    again = pipeline.run(Study(name="Demo", inputs=region), tmp_path, progress=False, municipality_sheets=False)
+    again = pipeline.run(
+        Study(name="Demo", inputs=region), tmp_path, progress=False, municipality_sheets=False
+    )
     first_dir = demo_run.files["manifest"].parent
-    for key in ("plan_csv", "comparison", "existing_units_csv", "plan_units_csv", "gpkg", "plan_parquet", "manifest"):
+    for key in (
+        "plan_csv",
+        "comparison",
+        "existing_units_csv",
+        "plan_units_csv",
+        "gpkg",
+        "plan_parquet",
+        "manifest",
+    ):
         relative = demo_run.files[key].relative_to(first_dir)
         assert _digest(again.files[key]) == _digest(tmp_path / relative), key
 
@@ -86,7 +110,9 @@ def test_missing_units_is_a_clear_error(tmp_path: Path) -> None:
         pipeline.run(Study(data_dir=str(tmp_path)), tmp_path / "out", progress=False)
 
 
-def test_a_file_where_the_output_folder_should_be_is_an_error(region: dict[str, str], tmp_path: Path) -> None:
+def test_a_file_where_the_output_folder_should_be_is_an_error(
+    region: dict[str, str], tmp_path: Path
+) -> None:
     blocker = tmp_path / "out"
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="not a folder"):
@@ -111,7 +137,9 @@ def test_national_report_on_the_real_data(real_data: Path, tmp_path: Path) -> No
     shared = pd.read_csv(result.files["plan_shared_units"], dtype=str)
     assert len(shared) == 5
     assert (units["centres"] >= 1).all()
-    proxies = pd.read_csv(result.files["stop_rule_proxy_most_served_stop"], dtype={"unit_code": str})
+    proxies = pd.read_csv(
+        result.files["stop_rule_proxy_most_served_stop"], dtype={"unit_code": str}
+    )
     assert len(proxies) == 589  # three units have no bus stop at all
     assert set(proxies["method"].dropna()) == {"euclidean"}
     sheets = [key for key in result.files if key.startswith("sheet_")]

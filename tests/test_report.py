@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from accessibility.report import Bullets, Heading, Image, Paragraph, Report, Table, to_html, to_markdown, write_report
+from accessibility.report import (
+    Bullets,
+    Heading,
+    Image,
+    Paragraph,
+    Report,
+    Table,
+    to_html,
+    to_markdown,
+    write_report,
+)
 
 _PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
