@@ -19,8 +19,8 @@ from scipy.spatial import cKDTree
 
 import accessibility as acc
 from accessibility import settings
-from accessibility.coverage import proxy_sites, stop_rule, unit_coverage
-from accessibility.demand import population_points
+from accessibility.coverage.core import proxy_sites, stop_rule, unit_coverage
+from accessibility.coverage.demand import population_points
 
 
 def measure(label: str, func: Callable[[], Any], repeat: int = 3) -> tuple[float, float, Any]:

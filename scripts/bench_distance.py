@@ -18,8 +18,8 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from accessibility.distance import nearest
-from accessibility.network import WalkNetwork
+from accessibility.network.distance import nearest
+from accessibility.network.walk import WalkNetwork
 
 
 def synthetic_network(

@@ -14,8 +14,8 @@ import numpy as np
 import osmium
 from osmium.osm.mutable import Node, Way
 
-from accessibility._osm import read_osm
-from accessibility.network import WALK_FILTER
+from accessibility.io._osm import read_osm
+from accessibility.network.walk import WALK_FILTER
 
 
 def synthetic_pbf(path: Path, n_streets: int, n_buildings: int, seed: int = 0) -> Path:

@@ -120,8 +120,8 @@ def spopt_mclp(cost: np.ndarray, weights: np.ndarray, p: int, radius: float) -> 
 def real_layers(data_dir: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any] | None:
     """Population points (1 km grid) and distinct stop locations of Latvia, or None without data."""
     import accessibility as acc
-    from accessibility.datasets import resolve_data_dir
-    from accessibility.demand import population_points
+    from accessibility.coverage.demand import population_points
+    from accessibility.io.datasets import resolve_data_dir
 
     folder = resolve_data_dir(data_dir)
     if folder is None and Path(__file__).resolve().parents[2].joinpath("shared", "data").is_dir():
@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def national(layers: tuple, args: argparse.Namespace) -> dict[str, Any]:
     """All of Latvia: 1 km population points, every distinct ATD stop, a 10 km cutoff (sparse)."""
-    from accessibility.distance import distance_matrix
+    from accessibility.network.distance import distance_matrix
     from accessibility.planning import build_candidates, plan_one_per_unit
 
     _, weights, _, (points, stops, units) = layers
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = run(args)
     if args.out is not None:
-        from accessibility.io import write_json
+        from accessibility.io.write import write_json
 
         write_json(args.out, report)
     return 0

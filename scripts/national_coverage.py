@@ -10,9 +10,9 @@ from typing import Any
 
 import accessibility as acc
 from accessibility import settings
-from accessibility.coverage import assess, proxy_sites, write_coverage
-from accessibility.demand import population_points
-from accessibility.io import write_json, write_text
+from accessibility.coverage.core import assess, proxy_sites, write_coverage
+from accessibility.coverage.demand import population_points
+from accessibility.io.write import write_json, write_text
 
 #: The two proxies reported side by side, so the reader sees how much the answer depends on them.
 PROXIES: dict[str, str] = {
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(env)
     network = None
     if args.network:
-        from accessibility.network import walk_network
+        from accessibility.network.walk import walk_network
 
         network = walk_network(args.network)
     national = run(

@@ -14,7 +14,7 @@ import pandas as pd
 
 import accessibility as acc
 from accessibility import AccessibilityError, DataNotFoundError, settings
-from accessibility.io import write_csv, write_gpkg_layers, write_json
+from accessibility.io.write import write_csv, write_gpkg_layers, write_json
 
 #: Exit status of a run stopped by a user mistake (bad argument, missing file or dataset).
 USAGE_ERROR = 2

@@ -9,8 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
-from accessibility import AccessibilityError, pipeline, settings
-from accessibility.study import read_study
+from accessibility import AccessibilityError, settings
+from accessibility.run import pipeline
+from accessibility.run.study import read_study
 
 #: Exit status of a run stopped by a user mistake (bad argument, missing file or dataset).
 USAGE_ERROR = 2

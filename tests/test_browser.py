@@ -14,7 +14,7 @@ import pytest
 from shapely.geometry import Point
 from test_webmap import NASTY_NAMES, _stops, _units
 
-from accessibility.webmap import interactive_map, save_interactive_map
+from accessibility.outputs.webmap import interactive_map, save_interactive_map
 
 # Without the background-networking flags Chromium keeps calling home, which floods a
 # closed network and slows every run.

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from accessibility import cli, datasets
+from accessibility import cli
+from accessibility.io import datasets
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from accessibility import synthetic
 from accessibility.cli import main
+from accessibility.demo import region as synthetic
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from accessibility import AccessibilityError, MissingColumnError
-from accessibility.coverage import (
+from accessibility.coverage.core import (
     STATUS_FAILS,
     STATUS_MEETS,
     STATUS_NONE,
@@ -28,8 +28,8 @@ from accessibility.coverage import (
     unit_coverage,
     write_coverage,
 )
-from accessibility.demand import population_points
-from accessibility.network import walk_network
+from accessibility.coverage.demand import population_points
+from accessibility.network.walk import walk_network
 
 X0, Y0 = 500_000.0, 300_000.0
 

@@ -13,8 +13,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from accessibility import load_population, load_stops, load_units
-from accessibility.coverage import assess, proxy_sites, stop_rule
-from accessibility.demand import population_points
+from accessibility.coverage.core import assess, proxy_sites, stop_rule
+from accessibility.coverage.demand import population_points
 
 pytestmark = pytest.mark.realdata
 

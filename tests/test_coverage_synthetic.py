@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from accessibility import load_region, walk_network
-from accessibility.coverage import STATUS_VALUES, assess, stop_rule
+from accessibility.coverage.core import STATUS_VALUES, assess, stop_rule
 
 
 @pytest.fixture(scope="module")

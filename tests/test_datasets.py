@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from accessibility import datasets
 from accessibility._errors import DataNotFoundError
+from accessibility.io import datasets
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,11 @@ from shapely.geometry import Point, Polygon, box
 
 from accessibility import get_report
 from accessibility._errors import AccessibilityError, MissingColumnError
-from accessibility.demand import METHOD_REPRESENTATIVE_POINT, population_centres, population_points
+from accessibility.coverage.demand import (
+    METHOD_REPRESENTATIVE_POINT,
+    population_centres,
+    population_points,
+)
 
 
 def _units(shapes: dict[str, object], crs: str = "EPSG:3059") -> gpd.GeoDataFrame:

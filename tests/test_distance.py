@@ -8,8 +8,8 @@ import pytest
 import shapely
 
 from accessibility import CRSError
-from accessibility.distance import distance_matrix, nearest, within
-from accessibility.network import WalkNetwork, walk_network
+from accessibility.network.distance import distance_matrix, nearest, within
+from accessibility.network.walk import WalkNetwork, walk_network
 
 
 @pytest.fixture

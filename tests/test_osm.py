@@ -10,7 +10,7 @@ import pytest
 from osmium.osm.mutable import Node, Way
 
 from accessibility import InputFileError
-from accessibility._osm import read_osm
+from accessibility.io._osm import read_osm
 
 # id -> (lon, lat, tags); node 99 is referenced by a way but absent from the file.
 NODES = {

@@ -10,9 +10,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from accessibility import pipeline, synthetic
 from accessibility._errors import DataNotFoundError
-from accessibility.study import Study, read_study
+from accessibility.demo import region as synthetic
+from accessibility.run import pipeline
+from accessibility.run.study import Study, read_study
 
 
 def _digest(path: Path) -> str:

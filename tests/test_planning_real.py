@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import accessibility as acc
-from accessibility.demand import population_points
+from accessibility.coverage.demand import population_points
 from accessibility.planning import build_candidates, plan_one_per_unit
 from accessibility.planning.one_per_unit import name_stem
 

@@ -196,8 +196,8 @@ def test_compare_hand_figures(toy):
 
 
 def test_build_candidates_on_synthetic_region():
-    from accessibility import synthetic
-    from accessibility.units import assign_units
+    from accessibility.demo import region as synthetic
+    from accessibility.io.units import assign_units
 
     region = synthetic.load_region()
     units, stops = region["units"], region["stops"]
@@ -230,6 +230,6 @@ def test_build_candidates_on_synthetic_region():
 
 
 def _points(region):
-    from accessibility.demand import population_points
+    from accessibility.coverage.demand import population_points
 
     return population_points(region["units"], region["population"])

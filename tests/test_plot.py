@@ -20,10 +20,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from shapely.geometry import Point, box
 
-from accessibility import _cartography as carto
 from accessibility._errors import AccessibilityError, CRSError, MissingColumnError
-from accessibility.coverage import STATUS_VALUES
-from accessibility.plot import (
+from accessibility.coverage.core import STATUS_VALUES
+from accessibility.outputs import _cartography as carto
+from accessibility.outputs.plot import (
     plot_coverage_map,
     plot_municipality_sheets,
     save_figure,

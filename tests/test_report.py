@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from accessibility.report import (
+from accessibility.outputs.report import (
     Bullets,
     Heading,
     Image,

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
-from accessibility.distance import nearest
-from accessibility.network import walk_network
-from accessibility.service_areas import service_areas, substrings
+from accessibility.network.distance import nearest
+from accessibility.network.service_areas import service_areas, substrings
+from accessibility.network.walk import walk_network
 
 
 @pytest.fixture

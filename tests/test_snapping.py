@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import shapely
 
-from accessibility import snapping
-from accessibility.network import walk_network
-from accessibility.snapping import snap, snap_points
+from accessibility.network import snapping
+from accessibility.network.snapping import snap, snap_points
+from accessibility.network.walk import walk_network
 
 
 def random_network(seed: int):

@@ -22,8 +22,8 @@ from accessibility import (
     mark_intercity,
     settings,
 )
+from accessibility.io.stops import parse_route_list, route_type_mode
 from accessibility.projection import inside_latvia
-from accessibility.stops import parse_route_list, route_type_mode
 
 TO_3059 = Transformer.from_crs("EPSG:4326", "EPSG:3059", always_xy=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from accessibility._errors import StudyFileError
-from accessibility.study import Study, file_checksums, read_study, study_to_toml
+from accessibility.run.study import Study, file_checksums, read_study, study_to_toml
 
 
 def test_read_study_resolves_relative_paths(tmp_path: Path) -> None:
@@ -73,6 +73,6 @@ def test_checksums_cover_shapefile_sidecars(tmp_path: Path) -> None:
 
 def test_share_rules_are_the_planners() -> None:
     from accessibility.planning.one_per_unit import SHARE_RULES
-    from accessibility.study import SHARE_RULES as STUDY_RULES
+    from accessibility.run.study import SHARE_RULES as STUDY_RULES
 
     assert set(STUDY_RULES) == set(SHARE_RULES)

@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from accessibility import settings, synthetic
-from accessibility.datasets import find_dataset
-from accessibility.network import walk_network
-from accessibility.population import load_population
+from accessibility import settings
+from accessibility.demo import region as synthetic
+from accessibility.io.datasets import find_dataset
+from accessibility.io.population import load_population
+from accessibility.io.stops import load_stops
+from accessibility.io.units import assign_units, load_units
+from accessibility.network.walk import walk_network
 from accessibility.projection import inside_latvia
-from accessibility.stops import load_stops
-from accessibility.units import assign_units, load_units
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +209,7 @@ def test_streets_form_one_connected_walking_network(
 
 
 def test_nearly_everyone_lives_within_snapping_reach_of_a_street(layers: dict) -> None:
-    from accessibility.demand import population_points
+    from accessibility.coverage.demand import population_points
 
     points = population_points(layers["units"], layers["population"])
     streets = shapely.STRtree(layers["streets"].geometry.values)

@@ -19,7 +19,7 @@ from accessibility import (
     load_municipalities,
     load_units,
 )
-from accessibility.units import MUNICIPALITY_CODES_2021, normalise_code
+from accessibility.io.units import MUNICIPALITY_CODES_2021, normalise_code
 
 UNITS_2024 = "csb_territorial_units_2024_01_01"
 UNITS_2022 = "csb_territorial_units_2022_07_01"

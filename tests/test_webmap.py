@@ -14,8 +14,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from accessibility._errors import CRSError, MissingColumnError
-from accessibility.coverage import STATUS_VALUES
-from accessibility.webmap import interactive_map, leaflet_assets, save_interactive_map
+from accessibility.coverage.core import STATUS_VALUES
+from accessibility.outputs.webmap import interactive_map, leaflet_assets, save_interactive_map
 
 NASTY_NAMES = ['Kalēji "Lejas"', "O'Brien stop", "<script>alert(1)</script>", "Ģipka & Šķēde"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
-from ..coverage import proxy_sites, stop_rule
+from ..coverage.core import proxy_sites, stop_rule
 from ..projection import to_working_crs
 
 #: Candidate kinds in the order used to break ties (an existing centre before a library ...).
@@ -160,7 +160,7 @@ def _from_sites(sites: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
 
 def _stop_hubs(units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, per_unit: int) -> gpd.GeoDataFrame:
     """The ``per_unit`` intercity stops with the most routes in each unit."""
-    from ..units import assign_units
+    from ..io.units import assign_units
 
     if "intercity" not in stops.columns:
         raise MissingColumnError(None, "stops layer has no such column", field="intercity")

@@ -11,8 +11,8 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
-from ..coverage import DEFAULT_THRESHOLDS, stop_rule
-from ..distance import nearest
+from ..coverage.core import DEFAULT_THRESHOLDS, stop_rule
+from ..network.distance import nearest
 from ..projection import to_working_crs
 
 
@@ -138,7 +138,7 @@ def _units_without(units: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> int:
         for value in sites["units_served"].dropna():
             served.update(str(value).split(";"))
     elif len(sites):
-        from ..units import assign_units
+        from ..io.units import assign_units
 
         located = assign_units(sites, units)
         served.update(located["unit_code"].dropna().astype(str))

@@ -168,7 +168,7 @@ def plan_one_per_unit(
     if "population" not in demand.columns:
         raise MissingColumnError(None, "demand points have no such column", field="population")
     if "unit_code" not in demand.columns:
-        from ..units import assign_units
+        from ..io.units import assign_units
 
         demand = assign_units(demand, units)
     notes: dict[str, Any] = {}
@@ -234,7 +234,7 @@ def plan_one_per_unit(
     c_xy = np.column_stack([candidates.geometry.x.to_numpy(), candidates.geometry.y.to_numpy()])
     matrix = None
     if network is not None:
-        from ..distance import distance_matrix
+        from ..network.distance import distance_matrix
 
         matrix = distance_matrix(demand, candidates, cutoff, network=network).tocsr()
     demand_group = demand["unit_code"].map(group_of).to_numpy()

@@ -1,0 +1,1 @@
+"""Walking distances: the graph, building it from streets or OSM, snapping, distances, service areas."""

@@ -1,0 +1,1 @@
+"""Outputs for people: printable maps, the interactive map and the report."""

@@ -1,0 +1,330 @@
+"""Outputs of the main job: tables, maps, municipality sheets and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import settings
+from .._version import __version__
+from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layers, write_json
+from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+    from .study import Study
+
+#: Source line of the maps, per dataset used.
+_SOURCES: dict[str, str] = {
+    "units": "boundaries: Central Statistical Bureau of Latvia (CSB)",
+    "population": "population: PMLP register via RAIM",
+    "stops": "bus stops: Road Transport Directorate (ATD)",
+    "libraries": "libraries: as given",
+    "centres": "existing centres: as given",
+    "streets": "streets: as given",
+}
+
+#: Columns of the unit table shown in the report's gap list.
+_GAP_COLUMNS = ("rank", "unit_name", "municipality_code", "gap", "reason", "population_affected")
+
+
+def source_note(result: RunResult) -> str:
+    """A map source line naming every dataset used."""
+    used = "; ".join(_SOURCES[key] for key in _SOURCES if key in result.inputs.paths)
+    # The map adds its own full stop and date after the note.
+    return used[:1].upper() + used[1:]
+
+
+def _csv_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A GeoDataFrame as a plain table with x/y (EPSG:3059) for points and no geometry."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if len(frame) and (frame.geom_type == "Point").all():
+        table["x"] = frame.geometry.x.round(2).to_numpy()
+        table["y"] = frame.geometry.y.round(2).to_numpy()
+    return table
+
+
+def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
+    """Write every table as CSV, the layers as one GeoPackage and the unit tables as GeoParquet."""
+    from ..coverage.core import write_coverage
+    from .pipeline import describe_inputs
+
+    tables = out / "tables"
+    written: dict[str, Path] = {}
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for label, coverage in (("existing", result.coverage), ("plan", result.plan_coverage)):
+        if coverage is None:
+            continue
+        for name, path in write_coverage(coverage, tables / label).items():
+            written[f"{label}_{name}"] = path
+        units = file_ready(coverage.units)
+        layers[f"{label}_units"] = units
+        written[f"{label}_units_parquet"] = write_geoparquet(
+            tables / label / "units.parquet", units
+        )
+    for label, checked in result.site_checks.items():
+        written[f"stop_rule_{label}"] = write_csv(
+            tables / f"stop_rule_{label}.csv", _csv_table(checked)
+        )
+        layers[f"stop_rule_{label}"] = file_ready(checked)
+    if result.plan is not None:
+        plan = file_ready(result.plan)
+        written["plan_csv"] = write_csv(tables / "plan.csv", _csv_table(plan))
+        written["plan_parquet"] = write_geoparquet(tables / "plan.parquet", plan)
+        layers["plan"] = plan
+        shared = result.plan_details.get("shared_units")
+        if isinstance(shared, pd.DataFrame):
+            written["plan_shared_units"] = write_csv(tables / "plan_shared_units.csv", shared)
+    if result.comparison is not None:
+        written["comparison"] = write_csv(tables / "comparison.csv", result.comparison)
+    for key in ("stops", "centres", "libraries"):
+        layer = result.inputs.layers.get(key)
+        if isinstance(layer, gpd.GeoDataFrame):
+            layers[key] = file_ready(layer)
+    written["inputs"] = write_csv(tables / "inputs.csv", describe_inputs(result.inputs))
+    if layers:
+        written["gpkg"] = write_gpkg_layers(out / "accessibility.gpkg", layers)
+    return written
+
+
+def _map_layers(result: RunResult) -> dict[str, Any]:
+    layers = result.inputs.layers
+    return {
+        "municipalities": layers.get("municipalities"),
+        "stops": layers.get("stops"),
+        "centres": layers.get("centres"),
+    }
+
+
+def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) -> dict[str, Path]:
+    """Draw the national maps (existing network and plan) as PNG and SVG, and the interactive map."""
+    from ..outputs.plot import plot_coverage_map, save_figure
+    from ..outputs.webmap import interactive_map, save_interactive_map
+
+    note = source_note or globals()["source_note"](result)
+    maps = out / "maps"
+    written: dict[str, Path] = {}
+    common = _map_layers(result)
+    if result.coverage is not None:
+        fig = plot_coverage_map(
+            result.coverage.units,
+            title="Existing client service centres: coverage by territorial unit",
+            source_note=note,
+            **common,
+        )
+        for path in save_figure(fig, maps / "existing", formats=("png", "svg")):
+            written[f"map_existing_{path.suffix[1:]}"] = path
+    if result.plan_coverage is not None:
+        fig = plot_coverage_map(
+            result.plan_coverage.units,
+            title="Proposed centres: coverage by territorial unit",
+            source_note=note,
+            proposed=result.plan,
+            **{**common, "centres": None},
+        )
+        for path in save_figure(fig, maps / "plan", formats=("png", "svg")):
+            written[f"map_plan_{path.suffix[1:]}"] = path
+    table = result.plan_coverage if result.plan_coverage is not None else result.coverage
+    if table is not None:
+        web = interactive_map(
+            table.units,
+            stops=common["stops"],
+            centres=common["centres"],
+            proposed=result.plan,
+            municipalities=common["municipalities"],
+        )
+        written["interactive_map"] = save_interactive_map(web, out / "map.html")
+    return written
+
+
+def write_sheets(
+    result: RunResult, out: Path, *, source_note: str | None = None, progress: Any = None
+) -> dict[str, Path]:
+    """One PNG sheet per municipality, of the plan (or of the existing network without a plan)."""
+    from ..outputs.plot import write_municipality_sheets
+
+    table = result.plan_coverage if result.plan_coverage is not None else result.coverage
+    if table is None:
+        return {}
+    note = source_note or globals()["source_note"](result)
+    common = _map_layers(result)
+    written = write_municipality_sheets(
+        table.units,
+        out / "maps" / "municipalities",
+        formats=("png",),
+        dpi=200,
+        municipalities=common["municipalities"],
+        stops=common["stops"],
+        centres=common["centres"],
+        proposed=result.plan,
+        source_note=note,
+        progress=None
+        if progress is None
+        else lambda done, total: progress.item(done, total, "sheets"),
+    )
+    return {f"sheet_{code}": paths[0] for code, paths in sorted(written.items())}
+
+
+def _pct(figure: dict[str, Any] | None) -> str:
+    if not figure or not figure.get("of"):
+        return "not computed"
+    return f"{figure['count'] / figure['of']:.1%} ({figure['count']:,} of {figure['of']:,})"
+
+
+def headline_lines(result: RunResult) -> list[str]:
+    """The headline figures of a finished run (those of its report)."""
+    return _headline(result, result.study) if result.study is not None else []
+
+
+def _headline(result: RunResult, study: Study) -> list[str]:
+    """The headline figures, in the ministry's terms, each with its count and denominator."""
+    lines: list[str] = []
+    distance = f"{study.stop_distance:.0f} m"
+    for label, checked in result.site_checks.items():
+        measured = checked["distance"].notna()
+        passing = int(checked["meets_rule"].sum())
+        methods = sorted(set(checked.loc[measured, "method"].dropna().astype(str)))
+        how = "walking distance" if methods == ["network"] else "straight-line distance, not a walk"
+        what = {
+            "libraries": "libraries",
+            "proxy_most_served_stop": "proxy sites (each unit's most-served bus stop; not real libraries)",
+            "proxy_population_centre": "proxy sites (each unit's population-weighted centre; not real libraries)",
+        }.get(label, label)
+        lines.append(
+            f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
+            f"{distance} of an intercity bus stop ({how})."
+        )
+    for label, coverage in (("Existing network", result.coverage), ("Plan", result.plan_coverage)):
+        if coverage is None:
+            continue
+        text = coverage.summary.get("text", "")
+        lines += [f"{label}: {line}" for line in text.splitlines() if line.strip()]
+    return lines
+
+
+def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Path]:
+    """Write ``report.md`` and ``report.html``: headline, gaps, plan, tables, maps, method, provenance."""
+    from .pipeline import describe_inputs, manifest
+
+    report = Report(study.name)
+    report.add(
+        Paragraph(
+            f"Produced by accessibility {__version__}. All distances in metres in {settings.CRS} "
+            "(LKS-92 / Latvia TM). The resolved study is in study.resolved.toml and the input checksums "
+            "in manifest.json, so every figure below can be regenerated."
+        ),
+        Heading("Headline figures"),
+        Bullets(_headline(result, study) or ["No figure could be computed with the data given."]),
+    )
+    if result.inputs.missing:
+        report.add(
+            Heading("What could not be computed"),
+            Bullets([f"{key}: {why}" for key, why in sorted(result.inputs.missing.items())]),
+        )
+    gaps_source = result.coverage if result.coverage is not None else result.plan_coverage
+    if gaps_source is not None and len(gaps_source.gaps):
+        gaps = gaps_source.gaps
+        report.add(
+            Heading("Gaps, ranked by population affected"),
+            Paragraph(
+                "Of the existing network."
+                if result.coverage is not None
+                else "Of the proposed plan (no existing centres were given)."
+            ),
+            Table(
+                gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40
+            ),
+        )
+    if result.plan is not None:
+        report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
+        columns = [
+            c
+            for c in (
+                "units_served",
+                "site_id",
+                "name",
+                "kind",
+                "stop_distance",
+                "meets_rule",
+                "population",
+                "mean_distance",
+                "reason",
+            )
+            if c in result.plan.columns
+        ]
+        report.add(
+            Table(pd.DataFrame(result.plan[columns]), caption="Proposed centres", max_rows=60)
+        )
+        shared = result.plan_details.get("shared_units")
+        if isinstance(shared, pd.DataFrame) and len(shared):
+            report.add(Table(shared, caption="Units sharing a centre, and why"))
+    if result.comparison is not None:
+        report.add(
+            Heading("Existing network and plan compared"),
+            Table(result.comparison, caption="Comparison"),
+        )
+    for key, caption in (
+        ("map_existing_png", "Existing centres by unit"),
+        ("map_plan_png", "Proposed centres by unit"),
+    ):
+        if key in result.files:
+            report.add(Image(result.files[key], caption=caption))
+    report.add(Heading("Method"), Bullets(_method_notes(result, study)))
+    report.add(
+        Heading("Data and provenance"), Table(describe_inputs(result.inputs), caption="Inputs")
+    )
+    checksums = manifest(study, result.inputs)["inputs"]
+    report.add(Bullets([_checksum_line(key, entry) for key, entry in checksums.items()]))
+    written = write_report(report, out)
+    written_json = write_json(out / "headline.json", {"headline": _headline(result, study)})
+    return {
+        "report_md": written["markdown"],
+        "report_html": written["html"],
+        "headline": written_json,
+    }
+
+
+def _checksum_line(key: str, entry: dict[str, Any]) -> str:
+    """``units: path (a.shp sha256 0123456789ab…, …)``: enough to tell whether a file changed."""
+    files = sorted(entry["files"].items())
+    shown = ", ".join(f"{name} sha256 {info['sha256'][:12]}…" for name, info in files[:3])
+    more = f" and {len(files) - 3} more files" if len(files) > 3 else ""
+    return f"{key}: {entry['path']} ({shown}{more})"
+
+
+def _method_notes(result: RunResult, study: Study) -> list[str]:
+    notes = []
+    if result.inputs.network is None:
+        notes.append(
+            f"Distances are straight lines in {settings.CRS}, not walks: no walking network was given. "
+            "A walk is never shorter, so shares within a distance are upper bounds."
+        )
+    else:
+        source = getattr(result.inputs.network, "source", {})
+        notes.append(
+            f"Distances are walks along the street network ({source.get('kind', 'lines') if isinstance(source, dict) else source}); "
+            f"points farther than {study.max_snap:.0f} m from any street are not attached and count as unreachable."
+        )
+    notes.append(
+        f"An intercity stop is one served by a route whose number fully matches the pattern "
+        f"{study.intercity_pattern!r} (by default a four-digit ATD route number starting with 7). This is an "
+        "assumption drawn from press reports, not an ATD statement; a route list cut with '…' in the ATD stop "
+        "table may hide an intercity route."
+    )
+    notes.append(
+        f"Population is placed on a {study.grid_resolution:.0f} m grid clipped to each unit, shared by area and "
+        "rounded so each unit's total is kept exactly. The counts are PMLP register counts by declared residence, "
+        "about 9 % above CSB's resident population."
+    )
+    if any(label.startswith("proxy") for label in result.site_checks):
+        notes.append(
+            "No library locations were given: the stop rule is shown for proxy sites, one per unit. The "
+            "most-served stop passes trivially when it is itself intercity; the population-weighted centre shows "
+            "the other extreme. Neither is comparable with the ministry's 91 % of libraries."
+        )
+    return notes

@@ -1,0 +1,183 @@
+"""The plan step of the main job: candidates, the chosen planner, and the comparison with the existing network."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+    from .study import Study
+
+#: Farthest distance (metres) a location model looks for a centre from a demand point.
+MODEL_CUTOFF_M = 30_000.0
+
+#: Allowed demand-candidate pairs above which the p-median is solved by the heuristic (greedy +
+#: interchange, with its gap to a Lagrangian bound reported) instead of the exact model: the
+#: national 1 km grid (~78,000 points × ~1,000 candidates within 30 km) takes HiGHS over ten
+#: minutes, the heuristic seconds at a gap below 0.5 %.
+EXACT_P_MEDIAN_MAX_PAIRS = 2_000_000
+
+
+def demand_points(
+    units: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Population points, or one point of weight 1 per unit when there is no population table."""
+    if points is not None:
+        return points, "population on the grid"
+    one_each = gpd.GeoDataFrame(
+        {"unit_code": units["unit_code"].to_numpy(), "population": 1},
+        geometry=units.geometry.representative_point().to_numpy(),
+        crs=units.crs,
+    )
+    return one_each, "one point per unit (no population table)"
+
+
+def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) -> None:
+    """Build candidates, run the study's planner and store the plan in ``result``.
+
+    Existing centres are always candidates; the one-per-unit planner keeps an existing centre
+    that meets the stop rule (``prefer_kinds``), and the location models hold every existing
+    centre open (``fixed``).
+    """
+    from ..planning import build_candidates, plan_one_per_unit
+
+    if study.planner == "none":
+        return
+    layers = result.inputs.layers
+    units = layers["units"]
+    stops = layers.get("stops")
+    if stops is None:
+        result.plan_details["description"] = (
+            "No plan: without bus stops no candidate can be tested against the stop rule."
+        )
+        return
+    network = result.inputs.network
+    candidates = build_candidates(
+        units,
+        stops,
+        libraries=layers.get("libraries"),
+        centres=layers.get("centres"),
+        unit_points="population_centre" if points is not None else "representative_point",
+        points=points,
+        stop_distance=study.stop_distance,
+        network=network,
+    )
+    demand, demand_words = demand_points(units, points)
+    result.plan_details["candidates"] = candidates
+    if study.planner == "one_per_unit":
+        plan = plan_one_per_unit(
+            units,
+            candidates,
+            demand,
+            target=study.target_count,
+            share_rule=study.share_rule,
+            prefer_kinds=("centre", "library"),
+            network=network,
+        )
+        result.plan = plan.centres
+        figures = plan.summary()
+        result.plan_details.update(
+            shared_units=plan.sharing,
+            second_centres=plan.extra,
+            plan_units=plan.units,
+            figures=figures,
+            description=(
+                f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
+                f"target {figures['target']}): in each unit the candidate meeting the {study.stop_distance:.0f} m "
+                f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
+                f"existing centres and libraries are preferred among candidates that meet the rule. "
+                f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
+                f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
+                "units get a second one; each is listed with its reason."
+                + (
+                    f" Note: {plan.notes['target_not_met']}."
+                    if plan.notes.get("target_not_met")
+                    else ""
+                )
+            ),
+        )
+        return
+    result.plan, details = _location_model(study, units, candidates, demand, network)
+    result.plan_details.update(details)
+
+
+def _location_model(
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    network: Any,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Run p-median, MCLP or set cover over all candidates, existing centres held open."""
+    from .._errors import StudyFileError
+    from ..network.distance import distance_matrix
+    from ..planning import mclp, p_median, p_median_heuristic, set_cover
+
+    cost = distance_matrix(demand, candidates, MODEL_CUTOFF_M, network=network)
+    weights = demand["population"].to_numpy(dtype=float)
+    fixed = np.flatnonzero(candidates["kind"].astype(str).to_numpy() == "centre")
+    p = study.target_count or len(units)
+    if study.planner == "p_median":
+        solve = p_median if cost.nnz <= EXACT_P_MEDIAN_MAX_PAIRS else p_median_heuristic
+        found = solve(cost, p, weights, fixed=fixed, allow_unassigned=True)
+        words = (
+            f"p-median: {p} centres minimising the population-weighted distance "
+            f"({'exact, HiGHS' if solve is p_median else 'greedy + interchange heuristic: the exact model is too large'})"
+        )
+    elif study.planner == "mclp":
+        found = mclp(cost, p, study.stop_distance, weights, fixed=fixed)
+        words = f"maximal covering: {p} centres covering the most people within {study.stop_distance:.0f} m"
+    elif study.planner == "set_cover":
+        found = set_cover(cost, study.distance_thresholds[-1], fixed=fixed)
+        words = (
+            f"set cover: fewest centres with everyone within {study.distance_thresholds[-1]:.0f} m"
+        )
+    else:  # pragma: no cover - the study file check admits no other value
+        raise StudyFileError(f"unknown planner {study.planner!r}")
+    plan = candidates.iloc[found.selected].copy()
+    plan["reason"] = f"chosen by {found.model} ({found.status}, gap {found.gap:.2%})"
+    return plan.reset_index(drop=True), {
+        "description": f"{words}; existing centres held open. Solver status {found.status}, "
+        f"objective {found.objective:,.1f}, gap {found.gap:.2%}, {found.runtime:.1f} s.",
+        "figures": {
+            "model": found.model,
+            "status": found.status,
+            "objective": found.objective,
+            "gap": found.gap,
+            "bound": found.bound,
+            "centres": int(found.selected.size),
+        },
+    }
+
+
+def comparison(
+    result: RunResult, study: Study, points: gpd.GeoDataFrame | None
+) -> pd.DataFrame | None:
+    """Coverage figures of the existing network, all libraries and the plan, side by side."""
+    from ..planning import compare
+
+    if result.plan is None:
+        return None
+    layers = result.inputs.layers
+    units = layers["units"]
+    demand, _ = demand_points(units, points)
+    scenarios: dict[str, gpd.GeoDataFrame] = {}
+    if "centres" in layers:
+        scenarios["existing centres"] = layers["centres"]
+    if "libraries" in layers:
+        scenarios["every library a centre"] = layers["libraries"]
+    scenarios["plan"] = result.plan
+    table = compare(
+        scenarios,
+        demand,
+        units=units,
+        stops=layers.get("stops"),
+        network=result.inputs.network,
+        thresholds=study.distance_thresholds,
+        stop_distance=study.stop_distance,
+    )
+    return table.reset_index()
