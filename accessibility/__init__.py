@@ -29,23 +29,49 @@ from ._version import __version__
 
 #: Where each public name is defined: module (relative to the package) -> names.
 _LAZY: dict[str, tuple[str, ...]] = {
-    "_loadreport": ('LoadReport', 'get_report'),
-    "projection": ('to_working_crs',),
-    "io.datasets": ('available_datasets', 'fetch', 'find_dataset', 'resolve_data_dir'),
-    "io.units": ('assign_units', 'load_classifier', 'load_municipalities', 'load_units'),
-    "io.population": ('load_population',),
-    "io.stops": ('load_stops', 'mark_intercity'),
-    "io.sites": ('load_centres', 'load_libraries'),
-    "network.walk": ('WalkFilter', 'WalkNetwork', 'walk_network'),
-    "network.snapping": ('snap_points',),
-    "network.distance": ('distance_matrix', 'nearest', 'within'),
-    "network.service_areas": ('service_areas',),
-    "coverage.demand": ('population_centres', 'population_points'),
-    "coverage.core": ('CoverageResult', 'assess', 'gaps', 'proxy_sites', 'stop_rule', 'summary', 'unit_coverage', 'write_coverage'),
-    "planning": ('LocationResult', 'UnitPlan', 'build_candidates', 'compare', 'mclp', 'p_center', 'p_median', 'p_median_heuristic', 'plan_one_per_unit', 'set_cover'),
-    "outputs.plot": ('plot_coverage_map', 'plot_municipality_sheets', 'save_figure', 'write_municipality_sheets'),
-    "outputs.webmap": ('interactive_map', 'save_interactive_map'),
-    "demo.region": ('load_region', 'write_region'),
+    "_loadreport": ("LoadReport", "get_report"),
+    "projection": ("to_working_crs",),
+    "io.datasets": ("available_datasets", "find_dataset", "resolve_data_dir"),
+    "io.fetch": ("fetch",),
+    "io.units": ("assign_units", "load_classifier", "load_municipalities", "load_units"),
+    "io.population": ("load_population",),
+    "io.stops": ("load_stops", "mark_intercity"),
+    "io.sites": ("load_centres", "load_libraries"),
+    "network.walk": ("WalkFilter", "WalkNetwork", "walk_network"),
+    "network.snapping": ("snap_points",),
+    "network.distance": ("distance_matrix", "nearest", "within"),
+    "network.service_areas": ("service_areas",),
+    "coverage.demand": ("population_centres", "population_points"),
+    "coverage.core": (
+        "CoverageResult",
+        "assess",
+        "gaps",
+        "proxy_sites",
+        "stop_rule",
+        "summary",
+        "unit_coverage",
+        "write_coverage",
+    ),
+    "planning": (
+        "LocationResult",
+        "UnitPlan",
+        "build_candidates",
+        "compare",
+        "mclp",
+        "p_center",
+        "p_median",
+        "p_median_heuristic",
+        "plan_one_per_unit",
+        "set_cover",
+    ),
+    "outputs.plot": (
+        "plot_coverage_map",
+        "plot_municipality_sheets",
+        "save_figure",
+        "write_municipality_sheets",
+    ),
+    "outputs.webmap": ("interactive_map", "save_interactive_map"),
+    "demo.region": ("load_region", "write_region"),
 }
 _WHERE: dict[str, str] = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -144,7 +170,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .coverage.demand import population_centres, population_points
     from .demo.region import load_region, write_region
-    from .io.datasets import available_datasets, fetch, find_dataset, resolve_data_dir
+    from .io.datasets import available_datasets, find_dataset, resolve_data_dir
+    from .io.fetch import fetch
     from .io.population import load_population
     from .io.sites import load_centres, load_libraries
     from .io.stops import load_stops, mark_intercity

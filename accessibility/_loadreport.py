@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._layers import shared
+
 ATTRS_KEY = "load_report"
 
 
@@ -72,9 +74,21 @@ class LoadReport:
 
 
 def attach(gdf: Any, report: LoadReport) -> Any:
-    """Store ``report`` in ``gdf.attrs`` (as a plain dict, so it survives copies) and return ``gdf``."""
-    gdf.attrs[ATTRS_KEY] = report.as_dict()
-    gdf.attrs[ATTRS_KEY]["rejected_rows"] = report.rejected
+    """Store ``report`` in ``gdf.attrs`` and return ``gdf``.
+
+    The report is kept as a :class:`~accessibility._layers.SharedDict`: frames derived from
+    ``gdf`` share it instead of deep-copying it (thousands of rejected rows, copied on every
+    column access, cost seconds per run); :func:`get_report` returns a copy of it.
+    """
+    summary = report.as_dict()
+    summary["rejected_rows"] = report.rejected
+    gdf.attrs[ATTRS_KEY] = shared(summary)
+    return gdf
+
+
+def attach_summary(gdf: Any, summary: dict[str, Any]) -> Any:
+    """Store an already summarised report (as :func:`attach` writes it) on ``gdf``; return ``gdf``."""
+    gdf.attrs[ATTRS_KEY] = shared(summary)
     return gdf
 
 

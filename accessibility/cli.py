@@ -213,7 +213,7 @@ def _add_fetch(parser: argparse.ArgumentParser) -> None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Download datasets with a direct download address."""
-    from .io.datasets import fetch
+    from .io.fetch import fetch
 
     paths = fetch(args.dataset, args.dest, timeout=args.timeout)
     for key, path in paths.items():

@@ -10,6 +10,7 @@ from pyproj import CRS as _CRS
 
 from . import settings
 from ._errors import CRSError
+from ._layers import is_working_crs
 
 
 def to_working_crs(
@@ -48,7 +49,7 @@ def to_working_crs(
                 f"(for example crs='EPSG:4326' for longitude/latitude or 'EPSG:3059' for LKS-92)"
             )
         gdf = gdf.set_crs(assume_crs)
-    if _CRS.from_user_input(gdf.crs).equals(_CRS.from_user_input(settings.CRS)):
+    if is_working_crs(gdf.crs):
         return gdf
     return gdf.to_crs(settings.CRS)
 

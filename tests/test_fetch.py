@@ -17,7 +17,8 @@ import pytest
 
 from accessibility._errors import DownloadError
 from accessibility.io import datasets
-from accessibility.io.datasets import Dataset, fetch
+from accessibility.io.datasets import Dataset
+from accessibility.io.fetch import fetch
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -197,7 +198,7 @@ def test_default_selection_is_the_downloadable_datasets(
         called.append(dataset.key)
         return target / dataset.key
 
-    monkeypatch.setattr("accessibility.io._download._fetch_one", fake)
+    monkeypatch.setattr("accessibility.io.fetch._fetch_one", fake)
     fetch(dest=tmp_path)
     assert called == [k for k, d in datasets.catalogue().items() if d.download]
     assert set(called) == {"municipalities", "stops", "streets"}

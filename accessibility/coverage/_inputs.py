@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import AccessibilityError, MissingColumnError
+from .._layers import is_checked
 from ..projection import to_working_crs
 from ._locate import locate_points
 
@@ -26,35 +27,49 @@ def check_distance(distance: float) -> None:
 
 
 def check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Units in EPSG:3059, sorted by code, with the schema's columns checked."""
-    for column in ("unit_code", "unit_name", "unit_kind", "municipality_code", "geometry"):
-        if column not in units.columns:
-            raise MissingColumnError(None, "units layer has no such column", field=column)
-    units = to_working_crs(units).copy()
+    """Units in EPSG:3059, sorted by code, with the schema's columns checked.
+
+    A layer marked by :func:`~accessibility.io.units.load_units` is trusted: its columns, CRS and
+    unique codes were checked where it was loaded.
+    """
+    trusted = is_checked(units, "units")
+    if not trusted:
+        for column in ("unit_code", "unit_name", "unit_kind", "municipality_code", "geometry"):
+            if column not in units.columns:
+                raise MissingColumnError(None, "units layer has no such column", field=column)
+        units = to_working_crs(units)
+    units = units.copy()
     units["unit_code"] = units["unit_code"].astype(str)
     units["municipality_code"] = units["municipality_code"].astype(str)
-    duplicated = units["unit_code"][units["unit_code"].duplicated()]
-    if len(duplicated):
-        raise AccessibilityError(
-            f"units layer holds unit_code {duplicated.iloc[0]!r} more than once"
-        )
+    if not trusted:
+        duplicated = units["unit_code"][units["unit_code"].duplicated()]
+        if len(duplicated):
+            raise AccessibilityError(
+                f"units layer holds unit_code {duplicated.iloc[0]!r} more than once"
+            )
     return units.sort_values("unit_code", kind="stable").reset_index(drop=True)
 
 
 def check_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Sites in EPSG:3059 with text ids; raises on missing columns or a repeated site_id."""
-    for column in ("site_id", "geometry"):
-        if column not in sites.columns:
-            raise MissingColumnError(None, "sites layer has no such column", field=column)
-    sites = to_working_crs(sites).copy()
-    if sites["site_id"].isna().any():
+    """Sites in EPSG:3059 with text ids; raises on missing columns or a repeated site_id.
+
+    A layer marked by the site loaders is trusted: its columns, CRS and ids were checked there.
+    """
+    trusted = is_checked(sites, "sites")
+    if not trusted:
+        for column in ("site_id", "geometry"):
+            if column not in sites.columns:
+                raise MissingColumnError(None, "sites layer has no such column", field=column)
+        sites = to_working_crs(sites)
+    sites = sites.copy()
+    if not trusted and sites["site_id"].isna().any():
         row = int(np.flatnonzero(sites["site_id"].isna().to_numpy())[0])
         raise AccessibilityError(f"site at position {row} has no site_id; give every site an id")
     if not sites.index.is_unique:
         # Results are matched back to sites by index label, so labels must be unique.
         sites = sites.reset_index(drop=True)
     sites["site_id"] = sites["site_id"].astype(str)
-    duplicated = sites["site_id"][sites["site_id"].duplicated()]
+    duplicated = sites["site_id"][sites["site_id"].duplicated()] if not trusted else ()
     if len(duplicated):
         raise AccessibilityError(
             f"sites layer holds site_id {duplicated.iloc[0]!r} more than once "
@@ -64,12 +79,20 @@ def check_sites(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def check_stops(stops: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    for column in ("stop_id", "intercity", "geometry"):
-        if column not in stops.columns:
-            raise MissingColumnError(None, "stops layer has no such column", field=column)
-    stops = to_working_crs(stops).copy()
+    """Stops in EPSG:3059 with text ids and a boolean ``intercity``, without empty points.
+
+    A layer marked by :func:`~accessibility.io.stops.load_stops` is trusted: its columns, CRS
+    and intercity flags were checked where it was loaded.
+    """
+    trusted = is_checked(stops, "stops")
+    if not trusted:
+        for column in ("stop_id", "intercity", "geometry"):
+            if column not in stops.columns:
+                raise MissingColumnError(None, "stops layer has no such column", field=column)
+        stops = to_working_crs(stops)
+    stops = stops.copy()
     stops["stop_id"] = stops["stop_id"].astype(str)
-    if stops["intercity"].isna().any():
+    if not trusted and stops["intercity"].isna().any():
         bad = stops.loc[stops["intercity"].isna(), "stop_id"].iloc[0]
         raise AccessibilityError(f"stop {bad!r} has no intercity flag")
     stops["intercity"] = stops["intercity"].astype(bool)

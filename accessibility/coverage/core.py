@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
+from .._layers import shared
 from ..io.write import write_csv, write_gpkg_layers, write_json, write_text
 from ..projection import inside_latvia
 from ._inputs import (
@@ -204,7 +205,9 @@ def stop_rule(
     out["meets_rule"] = (out["distance"] <= distance).fillna(False).astype(bool)
     out["note"] = ["; ".join(n) for n in notes]
     out = out[[c for c in out.columns if c != out.geometry.name] + [out.geometry.name]]
-    out.attrs = {"stop_rule": {"distance_m": float(distance), "intercity_stops": len(intercity)}}
+    out.attrs = {
+        "stop_rule": shared({"distance_m": float(distance), "intercity_stops": len(intercity)})
+    }
     return out
 
 
@@ -382,7 +385,7 @@ def unit_coverage(
     out = gpd.GeoDataFrame(table[columns], geometry="geometry", crs=settings.CRS).reset_index(
         drop=True
     )
-    out.attrs = {"coverage": info}
+    out.attrs = {"coverage": shared(info)}
     return out
 
 
@@ -854,10 +857,12 @@ def proxy_sites(
     columns += [c for c in sites.columns if c not in columns and c != "geometry"] + ["geometry"]
     sites = sites[columns].sort_values("unit_code", kind="stable").reset_index(drop=True)
     sites.attrs = {
-        "proxy": {
-            "how": how,
-            "units_without_proxy": sorted(set(units["unit_code"]) - set(sites["unit_code"])),
-        }
+        "proxy": shared(
+            {
+                "how": how,
+                "units_without_proxy": sorted(set(units["unit_code"]) - set(sites["unit_code"])),
+            }
+        )
     }
     return sites
 

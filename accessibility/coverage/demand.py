@@ -11,6 +11,7 @@ import shapely
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
+from .._layers import is_checked
 from .._loadreport import LoadReport, attach
 from ..io.units import assign_units
 from ..projection import to_working_crs
@@ -191,14 +192,19 @@ def population_centres(
 
 
 def _check_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Units in the working CRS with text unit codes; raises on a missing column or duplicate code."""
-    for column in ("unit_code", "geometry"):
-        if column not in units.columns:
-            raise MissingColumnError(None, "units layer has no such column", field=column)
-    units = to_working_crs(units)
+    """Units in the working CRS with text unit codes; raises on a missing column or duplicate code.
+
+    Units marked by :func:`~accessibility.io.units.load_units` are trusted (checked on load).
+    """
+    trusted = is_checked(units, "units")
+    if not trusted:
+        for column in ("unit_code", "geometry"):
+            if column not in units.columns:
+                raise MissingColumnError(None, "units layer has no such column", field=column)
+        units = to_working_crs(units)
     units = units.copy()
     units["unit_code"] = units["unit_code"].astype(str)
-    duplicated = units["unit_code"][units["unit_code"].duplicated()]
+    duplicated = units["unit_code"][units["unit_code"].duplicated()] if not trusted else ()
     if len(duplicated):
         raise AccessibilityError(
             f"units layer holds unit_code {duplicated.iloc[0]!r} more than once"

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -364,34 +363,12 @@ def _missing_message(dataset: Dataset, folder: Path | None) -> str:
     return text
 
 
-def fetch(
-    keys: Iterable[str] | None = None,
-    dest: str | os.PathLike[str] | None = None,
-    *,
-    mirror: str | None = None,
-    timeout: float | None = None,
-) -> dict[str, Path]:
-    """Download datasets with a direct download address into the cache.
-
-    See :func:`accessibility.io._download.fetch` for the parameters. The downloader (pooch, and
-    through it tqdm) is imported only when something is downloaded, so importing the package
-    stays quiet and quick.
-    """
-    from . import _download
-
-    options: dict[str, Any] = {"mirror": mirror}
-    if timeout is not None:
-        options["timeout"] = timeout
-    return _download.fetch(keys, dest, **options)
-
-
 __all__ = [
     "Dataset",
     "DatasetMatch",
     "available_datasets",
     "cache_dir",
     "catalogue",
-    "fetch",
     "find_dataset",
     "get_dataset",
     "locate_dataset",

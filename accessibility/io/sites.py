@@ -14,6 +14,7 @@ from pyproj import Transformer
 
 from .. import settings
 from .._errors import InputFileError
+from .._layers import mark_checked
 from .._loadreport import LoadReport, attach
 from ._osm import read_osm
 from ._points import (
@@ -124,7 +125,7 @@ def _load_sites(
     report.notes["by_kind"] = {
         str(k): int(v) for k, v in sites["kind"].value_counts().sort_index().items()
     }
-    return attach(sites, report)
+    return mark_checked(attach(sites, report), "sites")
 
 
 def _from_table(source: Path, *, kind: str, crs: Any) -> tuple[gpd.GeoDataFrame, LoadReport]:

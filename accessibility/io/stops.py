@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, InputFileError, MissingColumnError
+from .._layers import mark_checked
 from .._loadreport import LoadReport, attach, get_report
 from ._points import (
     coordinate_columns,
@@ -167,7 +168,7 @@ def load_stops(
             source, "unknown file type: expected a .csv stop table, a GTFS .zip or a GTFS folder"
         )
     stops = _apply_intercity(stops, report, matcher, rule_text, default=intercity is None)
-    return attach(stops, report)
+    return mark_checked(attach(stops, report), "stops")
 
 
 def mark_intercity(stops: gpd.GeoDataFrame, intercity: IntercityRule = None) -> gpd.GeoDataFrame:

@@ -13,7 +13,8 @@ import shapely
 
 from .. import schema, settings
 from .._errors import InputFileError, MissingColumnError
-from .._loadreport import ATTRS_KEY, LoadReport, attach
+from .._layers import mark_checked
+from .._loadreport import ATTRS_KEY, LoadReport, attach, attach_summary
 from ..projection import to_working_crs
 from ._tables import read_text_table, read_vector
 
@@ -508,7 +509,7 @@ def load_units(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS)
     report.notes["by_kind"] = {k: int((out["unit_kind"] == k).sum()) for k in schema.UNIT_KINDS}
     report.notes["municipalities"] = int(out["municipality_code"].nunique())
-    return attach(out, report)
+    return mark_checked(attach(out, report), "units")
 
 
 def _name_key(name: Any) -> str:
@@ -646,7 +647,7 @@ def load_municipalities(
     report.notes["by_kind"] = {
         k: int((out["municipality_kind"] == k).sum()) for k in ("state_city", "novads")
     }
-    return attach(out, report)
+    return mark_checked(attach(out, report), "municipalities")
 
 
 def _point_ids(points: gpd.GeoDataFrame) -> pd.Series:
@@ -723,7 +724,7 @@ def assign_units(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
     if existing:
         merged = dict(existing)
         merged["notes"] = {**existing.get("notes", {}), **notes}
-        out.attrs[ATTRS_KEY] = merged
+        attach_summary(out, merged)
     else:
         report = LoadReport(source="assign_units", read=len(out))
         report.notes.update(notes)

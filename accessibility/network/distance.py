@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from .._layers import shared
 from ._graph import csr_with_extra_arcs, dedupe_arcs, split_edges
 from .snapping import MAX_SNAP_M, Points, Snapped, point_coordinates, snap
 from .walk import WalkNetwork
@@ -432,5 +433,5 @@ def _result(
     )
     notes = {f"origins_{k}": v for k, v in origin.notes.items()}
     notes.update({f"targets_{k}": v for k, v in target.notes.items()})
-    result.attrs["notes"] = notes
+    result.attrs["notes"] = shared(notes)
     return result

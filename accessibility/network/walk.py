@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -25,6 +25,8 @@ from ..projection import to_working_crs
 from ._graph import components, csr_from_sorted_arcs, dedupe_arcs, line_topology
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .snapping import SegmentIndex
 
 #: Edges whose node pair and length (to 1 cm) repeat an earlier edge are dropped as duplicates.
@@ -142,7 +144,7 @@ def walk_network(
         if len(type_id) and np.isin(type_id, [3, 6]).all():
             return _from_osmnx_area(source, crs=crs, largest_only=largest_only)
         network = _from_lines(source, crs=crs, source_info={"kind": "lines"})
-    elif isinstance(source, nx.MultiDiGraph | nx.MultiGraph | nx.DiGraph | nx.Graph):
+    elif _is_networkx_graph(source):
         network = _from_graph(source, source_info={"kind": "networkx"})
     elif isinstance(source, shapely.Polygon | shapely.MultiPolygon):
         return _from_osmnx_area(
@@ -616,6 +618,15 @@ def _osm_node_ids(node_xy: np.ndarray, vertex_xy: np.ndarray, refs: np.ndarray) 
     nodes = pd.DataFrame(np.round(node_xy, VERTEX_DECIMALS), columns=["x", "y"])
     merged = nodes.merge(first, on=["x", "y"], how="left")
     return merged["ref"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _is_networkx_graph(source: Any) -> bool:
+    """Whether ``source`` is a networkx graph, without importing networkx to find out.
+
+    A graph can only exist once networkx is imported, so an unimported networkx means no graph.
+    """
+    nx = sys.modules.get("networkx")
+    return nx is not None and isinstance(source, nx.Graph)
 
 
 def _from_graph(graph: nx.Graph, *, source_info: dict[str, Any]) -> WalkNetwork:

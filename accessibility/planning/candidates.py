@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
+from .._layers import shared
 from ..coverage.core import proxy_sites, stop_rule
 from ..projection import to_working_crs
 
@@ -125,16 +126,18 @@ def build_candidates(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS)
     outside = out["unit_code"].isna()
     out.attrs = {
-        "candidates": {
-            "by_kind": {k: int(v) for k, v in out["kind"].value_counts().items()},
-            "meeting_rule": int(out["meets_rule"].sum()),
-            "outside_units": out.loc[outside, "site_id"].tolist(),
-            "units_without_candidate": sorted(
-                set(units["unit_code"].astype(str)) - set(out["unit_code"].dropna())
-            ),
-            "stop_distance_m": float(stop_distance),
-            "method": "network" if network is not None else "euclidean",
-        }
+        "candidates": shared(
+            {
+                "by_kind": {k: int(v) for k, v in out["kind"].value_counts().items()},
+                "meeting_rule": int(out["meets_rule"].sum()),
+                "outside_units": out.loc[outside, "site_id"].tolist(),
+                "units_without_candidate": sorted(
+                    set(units["unit_code"].astype(str)) - set(out["unit_code"].dropna())
+                ),
+                "stop_distance_m": float(stop_distance),
+                "method": "network" if network is not None else "euclidean",
+            }
+        )
     }
     return out
 

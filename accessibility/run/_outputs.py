@@ -14,7 +14,7 @@ from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layer
 from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from .result import RunResult
     from .study import Study
 
 #: Source line of the maps, per dataset used.
@@ -52,7 +52,7 @@ def _csv_table(frame: pd.DataFrame) -> pd.DataFrame:
 def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
     """Write every table as CSV, the layers as one GeoPackage and the unit tables as GeoParquet."""
     from ..coverage.core import write_coverage
-    from .pipeline import describe_inputs
+    from .inputs import describe_inputs
 
     tables = out / "tables"
     written: dict[str, Path] = {}
@@ -209,7 +209,7 @@ def _headline(result: RunResult, study: Study) -> list[str]:
 
 def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Path]:
     """Write ``report.md`` and ``report.html``: headline, gaps, plan, tables, maps, method, provenance."""
-    from .pipeline import describe_inputs, manifest
+    from .inputs import describe_inputs, manifest
 
     report = Report(study.name)
     report.add(

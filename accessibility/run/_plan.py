@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from .result import RunResult
     from .study import Study
 
 #: Farthest distance (metres) a location model looks for a centre from a demand point.

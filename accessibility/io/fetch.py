@@ -1,4 +1,8 @@
-"""Download catalogue datasets into the per-user cache with pooch, failing fast when offline."""
+"""Download catalogue datasets into the per-user cache with pooch, failing fast when offline.
+
+pooch (and through it tqdm and requests) is imported only when something is downloaded, so that
+importing the package stays quiet and quick (no tqdm warning in Jupyter).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pooch
-import requests
-
 from .._errors import AccessibilityError, DownloadError
 from . import write as io
 from .datasets import Dataset, cache_dir, catalogue, get_dataset, sha256_of
-
-# pooch logs every download at INFO through a handler bound to the stderr of the moment it was
-# imported; this module reports downloads itself, so pooch is kept to warnings.
-pooch.get_logger().setLevel("WARNING")
 
 #: Environment variable naming a mirror: files are then fetched from ``<mirror>/<file name>``.
 MIRROR_ENV = "ACCESSIBILITY_MIRROR"
@@ -87,6 +84,13 @@ def fetch(
 
 
 def _fetch_one(dataset: Dataset, target: Path, *, mirror: str | None, timeout: float) -> Path:
+    import pooch
+    import requests
+
+    # pooch logs every download at INFO through a handler bound to the stderr of the moment it
+    # was imported; this module reports downloads itself, so pooch is kept to warnings.
+    pooch.get_logger().setLevel("WARNING")
+
     if not dataset.download:
         raise DownloadError(
             f"dataset {dataset.key!r} has no direct download: get {dataset.file_names} from "
