@@ -166,7 +166,9 @@ def test_truncated_bound_is_a_lower_bound_when_time_is_short(radius):
 
 
 def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_orlib", ROOT / "scripts" / "bench_orlib.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_orlib", ROOT / "scripts" / "bench_orlib.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

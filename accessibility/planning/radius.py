@@ -37,6 +37,8 @@ GROWTH = 2
 LP_ROUNDS = 12
 #: HiGHS LP solver for the rounds: the chained rows are highly degenerate for simplex.
 LP_SOLVER = "ipm"
+#: Levels added to every row before the first MIP, so fewer MIP rounds are needed.
+MIP_HEADROOM = 1
 
 
 @dataclass
@@ -140,8 +142,15 @@ def _build(
     g_cols: np.ndarray,
     g_lo: np.ndarray,
     g_hi: np.ndarray,
+    cover: bool = False,
 ) -> _Model:
-    """The radius model on the first ``t[a]`` levels of each active row ``active[a]``."""
+    """The radius model on the first ``t[a]`` levels of each active row ``active[a]``.
+
+    ``cover`` writes each level's row in full (Elloumi's form: all pairs closer than the level)
+    instead of chaining it to the previous level's. The LP is the same; the chained rows have
+    fewer nonzeros and suit the interior-point LP rounds, the full rows give HiGHS' MIP presolve
+    and cuts more to work with (several times faster on the OR-Library instances).
+    """
     m = pairs.n_cols
     a = active.size
     L = lev.n_levels[active]
@@ -164,11 +173,21 @@ def _build(
     zk = np.arange(n_z) - np.repeat(z_ptr[:-1], nz) + 1
     zcol = m + np.arange(n_z)
     minus = zk < t[zr]  # constraint k exists (0-based index k) when k < t
-    r_idx = [c_ptr[pr] + plvl, c_ptr[zr] + zk - 1, c_ptr[zr[minus]] + zk[minus]]
-    c_idx = [pcol, zcol, zcol[minus]]
-    vals = [np.ones(pcol.size), np.ones(n_z), -np.ones(int(minus.sum()))]
-    lo = np.zeros(n_c)
-    lo[c_ptr[:-1]] = 1.0
+    if cover:
+        # Cover rows: constraint k holds every pair at level <= k and z^{k+1}; right side 1.
+        times = t[pr] - plvl
+        rep = np.repeat(np.arange(pr.size), times)
+        kk = plvl[rep] + np.arange(rep.size) - np.repeat(np.cumsum(times) - times, times)
+        r_idx = [c_ptr[pr[rep]] + kk, c_ptr[zr] + zk - 1]
+        c_idx = [pcol[rep], zcol]
+        vals = [np.ones(rep.size), np.ones(n_z)]
+        lo = np.ones(n_c)
+    else:
+        r_idx = [c_ptr[pr] + plvl, c_ptr[zr] + zk - 1, c_ptr[zr[minus]] + zk[minus]]
+        c_idx = [pcol, zcol, zcol[minus]]
+        vals = [np.ones(pcol.size), np.ones(n_z), -np.ones(int(minus.sum()))]
+        lo = np.zeros(n_c)
+        lo[c_ptr[:-1]] = 1.0
     hi = np.full(n_c, _highs.INF)
     # sum y = p, then the group rows.
     r_idx += [np.full(m, n_c), n_c + 1 + np.asarray(g_rows, dtype=np.int64)]
@@ -201,7 +220,7 @@ def _build(
 
 
 def _start(
-    pairs: Pairs, lev: Levels, active: np.ndarray, t: np.ndarray, model: _Model, open_mask: np.ndarray
+    pairs: Pairs, lev: Levels, active: np.ndarray, model: _Model, open_mask: np.ndarray
 ) -> np.ndarray:
     """Column values of a plan: ``z_i^k = 1`` for the levels closer than the row's nearest open site."""
     m = pairs.n_cols
@@ -351,11 +370,12 @@ def solve_radius(
             break
         t[used] = np.minimum(L[used], np.maximum(GROWTH * t[used], t[used] + 2))
     status = "optimal" if gap() <= mip_rel_gap else "time_limit"
+    t = np.minimum(L, t + MIP_HEADROOM)
     while gap() > mip_rel_gap:
         if remaining() <= 1.0:
             status = "time_limit"
             break
-        model = _build(pairs, lev, w, active, t, p, g_rows, g_cols, g_lo, g_hi)
+        model = _build(pairs, lev, w, active, t, p, g_rows, g_cols, g_lo, g_hi, cover=True)
         n = model.cost.size
         lower = np.concatenate([lower_col, np.zeros(n - m)])
         upper_b = np.concatenate([upper_col, np.ones(n - m)])
@@ -363,7 +383,7 @@ def solve_radius(
         integer[:m] = True
         x0 = None
         if best_open is not None and not (best_open & closed).any():
-            x0 = _start(pairs, lev, active, t, model, best_open)
+            x0 = _start(pairs, lev, active, model, best_open)
         # HiGHS' own gap, measured against its bound plus the constant rows, must reach ours.
         rel = mip_rel_gap
         if np.isfinite(best):
