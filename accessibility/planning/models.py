@@ -84,6 +84,10 @@ def p_median(
     Returns
     -------
     LocationResult
+        ``method`` says which model proved it: ``"highs (radius formulation)"`` where costs repeat
+        enough that the radius model (one column per distinct cost of a row, see
+        :mod:`accessibility.planning.radius`) has at most 3/4 of the assignment model's columns
+        and rows, as with integer or rounded distances; ``"highs"`` for the assignment model.
 
     Raises
     ------
