@@ -38,6 +38,8 @@ class MipSolution:
         Wall-clock seconds of the solve.
     row_dual
         Dual values of the rows for an LP (None for a MIP or when HiGHS gave none).
+    col_dual
+        Reduced costs of the columns for an LP (None for a MIP or when HiGHS gave none).
     """
 
     status: str
@@ -47,6 +49,7 @@ class MipSolution:
     gap: float
     runtime: float
     row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
 
 
 def solve(
@@ -156,7 +159,8 @@ def solve(
     else:
         bound = objective
         gap = 0.0
-    row_dual = None
+    row_dual = col_dual = None
     if not is_mip and info.dual_solution_status == 2:
         row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
-    return MipSolution(label, x, objective, bound, gap, runtime, row_dual)
+        col_dual = np.asarray(h.getSolution().col_dual, dtype=np.float64)
+    return MipSolution(label, x, objective, bound, gap, runtime, row_dual, col_dual)

@@ -84,6 +84,10 @@ def p_median(
     Returns
     -------
     LocationResult
+        ``method`` says which model proved it: ``"highs (radius formulation)"`` where costs repeat
+        enough that the radius model (one column per distinct cost of a row, see
+        :mod:`accessibility.planning.radius`) has at most 3/4 of the assignment model's columns
+        and rows, as with integer or rounded distances; ``"highs"`` for the assignment model.
 
     Raises
     ------
@@ -177,6 +181,12 @@ def p_median(
         return k
 
     k_row = first_k()
+    if active.size and _radius_is_smaller(reduced, active, lengths):
+        return _radius_median(
+            pairs, reduced, w, active, constant, p, open_lower, closed, codes,
+            (g_rows, g_cols, g_lo, g_hi), guess, best_open, best_objective, best_bound,
+            time_limit - (time.perf_counter() - start), mip_rel_gap, threads, seed, start,
+        )  # fmt: skip
     if (
         guess is not None
         and _relative_gap(best_objective, best_bound) > mip_rel_gap
@@ -707,6 +717,67 @@ def _median_result(
         method=method,
         details=details,
     )
+
+
+def _radius_is_smaller(reduced: Pairs, active: np.ndarray, lengths: np.ndarray) -> bool:
+    """Whether the full radius model has at most 3/4 of the assignment model's columns and rows.
+
+    Both count the same pairs; the radius model has one column and row per distinct cost, so it
+    wins where costs repeat (integer or clustered distances). With all costs distinct the two are
+    about the same size and the assignment model, with its PDLP start, is kept.
+    """
+    from .radius import model_counts
+
+    c = model_counts(reduced, active, lengths)
+    radius = c["radius_columns"] + c["radius_rows"]
+    return radius <= 0.75 * (c["assignment_columns"] + c["assignment_rows"])
+
+
+def _radius_median(
+    pairs: Pairs,
+    reduced: Pairs,
+    w: np.ndarray,
+    active: np.ndarray,
+    constant: float,
+    p: int,
+    open_lower: np.ndarray,
+    closed: np.ndarray,
+    codes: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    guess: Any,
+    best_open: np.ndarray | None,
+    best_objective: float,
+    best_bound: float,
+    time_limit: float,
+    mip_rel_gap: float,
+    threads: int,
+    seed: int,
+    started: float,
+) -> LocationResult:
+    """The p-median by :func:`~accessibility.planning.radius.solve_radius` on the restricted pairs."""
+    from .radius import solve_radius
+
+    out = solve_radius(
+        reduced, w, active, constant, p, open_lower, closed, groups,
+        full_pairs=pairs, start_open=best_open,
+        start_distance=None if guess is None else guess.distance,
+        upper=best_objective, bound=best_bound, time_limit=time_limit,
+        mip_rel_gap=mip_rel_gap, threads=threads, seed=seed, fixing=not (codes >= 0).any(),
+    )  # fmt: skip
+    if out.status == "infeasible" and out.open_mask is None:
+        raise InfeasibleError(
+            f"no choice of p={p} sites gives every demand row an allowed candidate under the rules"
+        )
+    if out.open_mask is None:
+        raise InfeasibleError(f"HiGHS found no solution within {time_limit:.0f} s ({out.status})")
+    gap = _relative_gap(out.objective, out.bound)
+    status = "optimal" if gap <= max(mip_rel_gap, 1e-9) else out.status
+    return _median_result(
+        pairs, out.open_mask, out.objective, out.bound, status, started,
+        "highs (radius formulation)",
+        {"constant_rows": int((reduced.row_length == 1).sum()), "model_rows": int(active.size),
+         **out.details},
+    )  # fmt: skip
 
 
 def _restrict(
