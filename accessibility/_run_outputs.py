@@ -182,28 +182,9 @@ def headline_lines(result: RunResult) -> list[str]:
 
 def _headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, in the ministry's terms, each with its count and denominator."""
-    lines: list[str] = []
-    distance = f"{study.stop_distance:.0f} m"
-    for label, checked in result.site_checks.items():
-        measured = checked["distance"].notna()
-        passing = int(checked["meets_rule"].sum())
-        methods = sorted(set(checked.loc[measured, "method"].dropna().astype(str)))
-        how = "walking distance" if methods == ["network"] else "straight-line distance, not a walk"
-        what = {
-            "libraries": "libraries",
-            "proxy_most_served_stop": "proxy sites (each unit's most-served bus stop; not real libraries)",
-            "proxy_population_centre": "proxy sites (each unit's population-weighted centre; not real libraries)",
-        }.get(label, label)
-        lines.append(
-            f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
-            f"{distance} of an intercity bus stop ({how})."
-        )
-    for label, coverage in (("Existing network", result.coverage), ("Plan", result.plan_coverage)):
-        if coverage is None:
-            continue
-        text = coverage.summary.get("text", "")
-        lines += [f"{label}: {line}" for line in text.splitlines() if line.strip()]
-    return lines
+    from ._headline import headline
+
+    return headline(result, study)
 
 
 def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Path]:
@@ -326,4 +307,6 @@ def _method_notes(result: RunResult, study: Study) -> list[str]:
             "most-served stop passes trivially when it is itself intercity; the population-weighted centre shows "
             "the other extreme. Neither is comparable with the ministry's 91 % of libraries."
         )
-    return notes
+    from ._headline import method_notes
+
+    return notes + method_notes(result, study)
