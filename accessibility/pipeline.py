@@ -37,6 +37,14 @@ CONSEQUENCES: dict[str, str] = {
     "plan, and no centre is held fixed in the plan",
     "streets": "no walking network: every distance is a straight line in EPSG:3059 (LKS-92 / Latvia TM), "
     "labelled as such; a walk is always at least as long",
+    "library_counts": "no CSB library count: the report cannot say how complete the library file is",
+}
+
+#: Datasets found but not used for any figure, and why (said in the report's inputs table).
+UNUSED: dict[str, str] = {
+    "riga_gtfs": "found, not used for any figure: Rīgas satiksme's city stops are local public "
+    "transport, not intercity, so they do not count for the stop rule, and this copy has no "
+    "stop_times.txt to tell which routes serve each stop; the stop rule uses the ATD stops",
 }
 
 #: Outputs :func:`run` can write.
@@ -51,6 +59,7 @@ LAYER_KEYS: tuple[str, ...] = (
     "libraries",
     "centres",
     "streets",
+    "library_counts",
 )
 
 
@@ -66,6 +75,9 @@ class Inputs:
         Source file per loaded dataset key.
     missing
         Dataset key -> what its absence costs the analysis (see :data:`CONSEQUENCES`).
+    unused
+        Dataset key -> (path, why it is not used) for datasets found but left out on purpose
+        (see :data:`UNUSED`).
     network
         The walking network built from ``streets`` (None without streets).
     """
@@ -73,6 +85,7 @@ class Inputs:
     layers: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    unused: dict[str, tuple[Path, str]] = field(default_factory=dict)
     network: Any = None
 
 
@@ -96,6 +109,9 @@ class RunResult:
         Coverage figures of the existing network and the plan, side by side.
     files
         Written path per output name.
+    inference
+        The measured recall and precision of the cut-list inference
+        (:class:`~accessibility.route_inference.InferenceScore`; None without cut lists).
     """
 
     inputs: Inputs
@@ -107,6 +123,7 @@ class RunResult:
     plan_details: dict[str, Any] = field(default_factory=dict)
     comparison: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    inference: Any = None
 
 
 class Progress:
@@ -152,6 +169,7 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         If the territorial units cannot be found: nothing can be computed without them.
     """
     from . import datasets
+    from .library_counts import load_library_counts
     from .network import walk_network
     from .population import load_population
     from .sites import load_centres, load_libraries
@@ -176,6 +194,11 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
                 logger.info("%s", exc)
                 continue
         inputs.paths[key] = path
+    for key, why in UNUSED.items():
+        try:
+            inputs.unused[key] = (datasets.find_dataset(key, folder), why)
+        except DataNotFoundError:
+            pass
 
     units = load_units(inputs.paths["units"])
     inputs.layers["units"] = units
@@ -186,6 +209,7 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         "libraries": load_libraries,
         "centres": load_centres,
         "streets": _read_streets,
+        "library_counts": load_library_counts,
     }
     for key, load in loaders.items():
         if key in inputs.paths:
@@ -233,6 +257,23 @@ def _municipalities_from_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+def _measure_inference(stops: gpd.GeoDataFrame, study: Study) -> Any:
+    """Recall and precision of the cut-list inference on this stop table (None without cut lists).
+
+    Complete lists of 8 or more routes are cut artificially as the publisher cuts lists (the
+    real cut lists are at the busiest stops, which such lists resemble best).
+    """
+    from .route_inference import measure_inference
+    from .stops import _intercity_rule
+
+    if not stops["routes_truncated"].any() or get_report(stops).get("notes", {}).get(
+        "cut_lists", "infer"
+    ) != "infer":
+        return None
+    matcher, _ = _intercity_rule(study.intercity_pattern)
+    return measure_inference(stops, matcher, min_routes=8)
+
+
 def describe_inputs(inputs: Inputs) -> pd.DataFrame:
     """One row per dataset: found or missing, source file, rows loaded and rejected, consequence."""
     rows = []
@@ -249,6 +290,17 @@ def describe_inputs(inputs: Inputs) -> pd.DataFrame:
                 else (getattr(layer, "n_nodes", None) if layer is not None else None),
                 "rejected": report.get("rejected", 0) if report else 0,
                 "consequence": inputs.missing.get(key, ""),
+            }
+        )
+    for key, (path, why) in inputs.unused.items():
+        rows.append(
+            {
+                "dataset": key,
+                "status": "not used",
+                "source": path.name,
+                "rows": None,
+                "rejected": 0,
+                "consequence": why,
             }
         )
     frame = pd.DataFrame(rows)
@@ -380,6 +432,8 @@ def run(
             )
 
     with steps("checking the stop rule"):
+        if stops is not None and "routes_truncated" in stops.columns:
+            result.inference = _measure_inference(stops, study)
         if stops is not None:
             if "libraries" in layers:
                 result.site_checks["libraries"] = stop_rule(
