@@ -57,6 +57,7 @@ from .plot import (
     save_figure,
     write_municipality_sheets,
 )
+from .library_counts import library_completeness, load_library_counts
 from .population import load_population
 from .service_areas import service_areas
 from .sites import load_centres, load_libraries
@@ -94,9 +95,11 @@ __all__ = [
     "gaps",
     "get_report",
     "interactive_map",
+    "library_completeness",
     "load_centres",
     "load_classifier",
     "load_libraries",
+    "load_library_counts",
     "load_municipalities",
     "load_population",
     "load_region",

@@ -71,6 +71,15 @@ def library_comparison(checked: gpd.GeoDataFrame, counts: pd.DataFrame | None) -
             "compared with it."
         )
     complete = library_completeness(checked, counts)
+    known = set(counts["municipality_code"].astype(str))
+    if "municipality_code" in checked.columns and not (
+        set(checked["municipality_code"].dropna().astype(str)) & known
+    ):
+        return (
+            f"{ministry}; CSB's library count covers none of the municipalities of the library "
+            f"file ({len(checked):,} libraries), so its completeness is unknown and the figure "
+            "above is not compared with it."
+        )
     if complete["share"] >= COMPARABLE_COVERAGE:
         verdict = "so the figure above can be compared with it"
     else:

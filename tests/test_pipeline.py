@@ -30,7 +30,9 @@ def demo_run(
     region: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> pipeline.RunResult:
     out = tmp_path_factory.mktemp("demo")
-    return pipeline.run(Study(name="Demo", inputs=region), out, progress=False)
+    # Only the region's files: no dataset of the real data folder joins the synthetic run.
+    folder = Path(next(iter(region.values()))).parent
+    return pipeline.run(Study(name="Demo", inputs=region), out, data_dir=folder, progress=False)
 
 
 def test_demo_run_writes_every_output(demo_run: pipeline.RunResult) -> None:
