@@ -172,3 +172,59 @@ def _cut_list_note(stops: gpd.GeoDataFrame, result: RunResult) -> str:
 def describe_unused(result: RunResult) -> list[str]:
     """One line per dataset found and left out, saying why."""
     return [f"{key}: {why}" for key, (_, why) in sorted(result.inputs.unused.items())]
+
+
+def gap_bounds_text(table: pd.DataFrame) -> str:
+    """How the gap list rests on cut route lists: counts with ranges and the units that move.
+
+    ``table`` is a unit coverage table; "" when it has no bounds.
+    """
+    if "intercity_stops_low" not in table.columns:
+        return ""
+    kinds: list[tuple[str, pd.Series, pd.Series, pd.Series]] = [
+        (
+            "no intercity stop in the unit",
+            table["intercity_stops"] == 0,
+            table["intercity_stops_high"] == 0,
+            table["intercity_stops_low"] == 0,
+        ),
+        (
+            "no site in the unit can meet the stop rule",
+            ~table["intercity_within_distance"].fillna(True).astype(bool),
+            ~table["intercity_within_high"].fillna(True).astype(bool),
+            ~table["intercity_within_low"].fillna(True).astype(bool),
+        ),
+    ]
+    if "centre_meets_rule_low" in table.columns:
+        has = table["centres"] > 0
+        kinds.append(
+            (
+                "centre does not meet the stop rule",
+                has & ~table["centre_meets_rule"].fillna(False).astype(bool),
+                has & ~table["centre_meets_rule_high"].fillna(False).astype(bool),
+                has & ~table["centre_meets_rule_low"].fillna(False).astype(bool),
+            )
+        )
+    parts = [
+        f"{name}: {int(best.sum())} units (range {int(few.sum())}–{int(many.sum())})"
+        for name, best, few, many in kinds
+    ]
+    # Units free of stop-rule gaps only because a cut list is inferred to hide an intercity
+    # route: they would join the list if it did not.
+    joins = table.loc[(kinds[0][3] & ~kinds[0][1]) | (kinds[1][3] & ~kinds[1][1])]
+    joins = joins.sort_values("population", ascending=False, na_position="last")
+    names = ", ".join(
+        f"{r.unit_name} ({int(r.population):,} people)" if pd.notna(r.population) else r.unit_name
+        for r in joins.itertuples()
+    )
+    text = (
+        "The list follows the best estimate of each stop's intercity status; where that rests on a "
+        "cut route list the reason says so. Gap counts, with their range from every cut route "
+        "list hiding an intercity route to none doing so: " + "; ".join(parts) + "."
+    )
+    if names:
+        text += (
+            f" Units without a stop-rule gap only because a cut list is inferred to hide an "
+            f"intercity route ({len(joins)}): {names}."
+        )
+    return text

@@ -220,6 +220,11 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
                 gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40
             ),
         )
+        from ._headline import gap_bounds_text
+
+        bounds = gap_bounds_text(gaps_source.units)
+        if bounds:
+            report.add(Paragraph(bounds))
     if result.plan is not None:
         report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
         columns = [
