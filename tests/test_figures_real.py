@@ -191,6 +191,13 @@ def test_headline_real_sites_first_with_library_completeness(national_report) ->
     assert "10 state cities" in report and "71 towns and 511 parishes" in report
     assert "| riga_gtfs | not used |" in report
     assert "| library_counts | loaded | Library.csv | 43 |" in report
+    # The gap list says which units are free of stop-rule gaps only through the inference.
+    assert "no intercity stop in the unit: 130 units (range 129–135)" in report
+    assert "Saldus (10,321 people), Talsi (9,341 people)" in report
+    comparison = national_report.comparison.set_index("scenario")
+    plan = comparison.loc["plan"]
+    assert plan["sites_meeting_rule_low"] <= plan["sites_meeting_rule"]
+    assert plan["sites_meeting_rule"] <= plan["sites_meeting_rule_high"]
 
 
 def test_headline_without_real_sites_says_so_first_and_caveats_each_proxy(layers: dict) -> None:
