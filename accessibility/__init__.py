@@ -38,6 +38,7 @@ from .coverage import (
 from .datasets import available_datasets, fetch, find_dataset, resolve_data_dir
 from .demand import population_centres, population_points
 from .distance import distance_matrix, nearest, within
+from .library_counts import library_completeness, load_library_counts
 from .network import WalkFilter, WalkNetwork, walk_network
 from .planning import (
     LocationResult,
@@ -57,7 +58,6 @@ from .plot import (
     save_figure,
     write_municipality_sheets,
 )
-from .library_counts import library_completeness, load_library_counts
 from .population import load_population
 from .service_areas import service_areas
 from .sites import load_centres, load_libraries

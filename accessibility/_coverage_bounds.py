@@ -97,9 +97,7 @@ def site_bounds(
     if moved.any():
         listed = stops.loc[stops["intercity"].to_numpy(dtype=bool) & ~dependent]
         listed = listed[["stop_id", "stop_name", "geometry"]].reset_index(drop=True)
-        again = nearest_stops(
-            sites[moved], listed, network, fallback=fallback, max_snap=max_snap
-        )
+        again = nearest_stops(sites[moved], listed, network, fallback=fallback, max_snap=max_snap)
         low[moved] = again["distance"].astype(float).to_numpy()
     meets_low = np.nan_to_num(low, nan=np.inf) <= distance
     meets_high = np.nan_to_num(high, nan=np.inf) <= distance
@@ -137,7 +135,7 @@ def unit_bounds(
     located_units: pd.Series,
     distance: float,
 ) -> pd.DataFrame:
-    """Per unit, the intercity stop counts and the "some site can meet the rule" flag at both bounds.
+    """Per unit, intercity stop counts and "a site can meet the rule" at both bounds.
 
     Parameters
     ----------

@@ -29,13 +29,17 @@ COMPARABLE_COVERAGE = 0.9
 _PROXY_WHAT: dict[str, tuple[str, str]] = {
     "proxy_most_served_stop": (
         "the units' most-served bus stops",
-        "a proxy, not a library or centre: it passes trivially when the stop is itself intercity; "
-        "not comparable with the ministry's 91 % of libraries",
+        (
+            "a proxy, not a library or centre: it passes trivially when the stop is itself "
+            "intercity; not comparable with the ministry's 91 % of libraries"
+        ),
     ),
     "proxy_population_centre": (
         "the units' population-weighted centres",
-        "a proxy, not a library or centre: the other extreme to the most-served stop; not "
-        "comparable with the ministry's 91 % of libraries",
+        (
+            "a proxy, not a library or centre: the other extreme to the most-served stop; not "
+            "comparable with the ministry's 91 % of libraries"
+        ),
     ),
 }
 
@@ -163,8 +167,7 @@ def _cut_list_note(stops: gpd.GeoDataFrame, result: RunResult) -> str:
     score = result.inference
     if score is not None:
         note += (
-            f" Measured on this table by cutting complete lists in the same way: "
-            f"{score.text()}."
+            f" Measured on this table by cutting complete lists in the same way: {score.text()}."
         )
     return note
 

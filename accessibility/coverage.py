@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from ._coverage_bounds import has_bounds, range_text, share_range_text, site_bounds, unit_bounds
 from ._coverage_inputs import (
     assign_sites,
     check_distance,
@@ -22,7 +23,6 @@ from ._coverage_inputs import (
     intercity_stops,
     population_figures,
 )
-from ._coverage_bounds import has_bounds, range_text, share_range_text, site_bounds, unit_bounds
 from ._coverage_locate import locate_points
 from ._coverage_measure import (
     duplicate_locations,

@@ -93,13 +93,9 @@ def load_library_counts(path: str | PathLike[str]) -> pd.DataFrame:
             continue
         code = MUNICIPALITY_CODES_2021.get(name)
         if code is None:
-            report.reject(
-                line, "not a municipality of the 2021 reform", field=_UNIT_FIELD, id=name
-            )
+            report.reject(line, "not a municipality of the 2021 reform", field=_UNIT_FIELD, id=name)
             continue
-        records.append(
-            {"municipality_code": code, "municipality_name": name, "libraries": count}
-        )
+        records.append({"municipality_code": code, "municipality_name": name, "libraries": count})
     if total is not None:
         report.read -= 1  # the national total is a check, not a row of the table
         report.notes["total_row_checked"] = total

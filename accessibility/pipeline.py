@@ -266,9 +266,10 @@ def _measure_inference(stops: gpd.GeoDataFrame, study: Study) -> Any:
     from .route_inference import measure_inference
     from .stops import _intercity_rule
 
-    if not stops["routes_truncated"].any() or get_report(stops).get("notes", {}).get(
-        "cut_lists", "infer"
-    ) != "infer":
+    if (
+        not stops["routes_truncated"].any()
+        or get_report(stops).get("notes", {}).get("cut_lists", "infer") != "infer"
+    ):
         return None
     matcher, _ = _intercity_rule(study.intercity_pattern)
     return measure_inference(stops, matcher, min_routes=8)

@@ -268,7 +268,7 @@ def cut_complete_lists(
     complete = ~np.asarray(stops["routes_truncated"], dtype=bool)
     eligible = np.flatnonzero(complete & (lengths >= min_routes))
     rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.choice(eligible, size=int(round(share * len(eligible))), replace=False))
+    chosen = np.sort(rng.choice(eligible, size=round(share * len(eligible)), replace=False))
     out = stops.copy()
     routes = list(out["routes"])
     truncated = np.asarray(out["routes_truncated"], dtype=bool).copy()

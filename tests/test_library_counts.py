@@ -12,8 +12,8 @@ from accessibility._coverage_bounds import has_bounds
 from accessibility.library_counts import library_completeness, load_library_counts
 
 _HEAD = (
-    '"Publiskās bibliotēkas valstspilsētās un novados - Rādītāji, Teritoriālā vienība un Laika '
-    'periods"\n\n"Rādītāji","Teritoriālā vienība","2024"\n'
+    '"Publiskās bibliotēkas valstspilsētās un novados - Rādītāji, Teritoriālā vienība un '
+    'Laika periods"\n\n"Rādītāji","Teritoriālā vienība","2024"\n'
 )
 
 
@@ -41,7 +41,8 @@ def test_counts_by_municipality_code_with_the_total_checked(tmp_path: Path) -> N
 
 
 def test_a_bad_count_names_file_row_and_field(tmp_path: Path) -> None:
-    path = _write(tmp_path, '"Bibliotēku skaits","Rīga",5\n"Bibliotēku skaits","Saldus novads",x\n')
+    body = '"Bibliotēku skaits","Rīga",5\n"Bibliotēku skaits","Saldus novads",x\n'
+    path = _write(tmp_path, body)
     with pytest.raises(InputFileError, match=r"Library.csv.*row 5.*2024"):
         load_library_counts(path)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from .._errors import AccessibilityError, MissingColumnError
 from .._coverage_bounds import has_bounds
+from .._errors import AccessibilityError, MissingColumnError
 from ..coverage import DEFAULT_THRESHOLDS, stop_rule
 from ..distance import nearest
 from ..projection import to_working_crs
