@@ -37,6 +37,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "io.population": ("load_population",),
     "io.stops": ("load_stops", "mark_intercity"),
     "io.sites": ("load_centres", "load_libraries"),
+    "io.library_counts": ("library_completeness", "load_library_counts"),
     "network.walk": ("WalkFilter", "WalkNetwork", "walk_network"),
     "network.snapping": ("snap_points",),
     "network.distance": ("distance_matrix", "nearest", "within"),
@@ -103,9 +104,11 @@ __all__ = [
     "gaps",
     "get_report",
     "interactive_map",
+    "library_completeness",
     "load_centres",
     "load_classifier",
     "load_libraries",
+    "load_library_counts",
     "load_municipalities",
     "load_population",
     "load_region",
@@ -172,6 +175,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .demo.region import load_region, write_region
     from .io.datasets import available_datasets, find_dataset, resolve_data_dir
     from .io.fetch import fetch
+    from .io.library_counts import library_completeness, load_library_counts
     from .io.population import load_population
     from .io.sites import load_centres, load_libraries
     from .io.stops import load_stops, mark_intercity

@@ -71,8 +71,14 @@ def run_demo(args: argparse.Namespace) -> int:
         name="Demo: client service centres in a synthetic region",
         inputs={key: str(path) for key, path in files.items() if key in pipeline.LAYER_KEYS},
     )
+    # The region's own folder is the data folder, so that no real dataset (CSB's library
+    # count, say) is mixed into the synthetic run.
     result = pipeline.run(
-        study, out, municipality_sheets=not args.no_sheets, source_note=DEMO_SOURCE
+        study,
+        out,
+        data_dir=region_dir,
+        municipality_sheets=not args.no_sheets,
+        source_note=DEMO_SOURCE,
     )
     _print_headline(result)
     _print_written([*files.values(), json_path, md_path, *result.files.values()])

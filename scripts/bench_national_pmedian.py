@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     if layers is None:
         print("error: no real data folder found (pass --data)", file=sys.stderr)
         return 2
-    from accessibility.distance import distance_matrix
-    from accessibility.units import assign_units
+    from accessibility.io.units import assign_units
+    from accessibility.network.distance import distance_matrix
 
     _, weights, _, (points, stops, units) = layers
     started = time.perf_counter()

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from accessibility import load_population, load_stops, load_units
+from accessibility import get_report, load_population, load_stops, load_units
 from accessibility.coverage.core import assess, proxy_sites, stop_rule
 from accessibility.coverage.demand import population_points
 
@@ -55,7 +55,8 @@ def test_every_unit_stop_and_person_is_accounted_for(layers, national):
     info = table.attrs["coverage"]["stops"]
     assert info["given_to_nearest_unit"] == [] and info["outside_all_units"] == []
     assert table["stops"].sum() == 10_179
-    assert table["intercity_stops"].sum() == 3_764
+    assert table["intercity_stops"].sum() == get_report(layers["stops"])["notes"]["intercity_stops"]
+    assert table["intercity_stops"].sum() == 3_764 + 46  # 46 cut lists inferred intercity
     assert table["population"].sum() == 2_041_552
     assert not table["population_missing"].any()
     assert table["status"].notna().all()

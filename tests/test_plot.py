@@ -387,7 +387,7 @@ def test_national_map_on_real_units_and_stops(real_data: Path, tmp_path: Path) -
     units["status"] = np.where(units["unit_kind"] == "parish", STATUS_VALUES[3], STATUS_VALUES[0])
     fig = plot_coverage_map(units, stops=stops, label_municipalities=True, date="2024-01-01")
     legend = _legend_texts(fig)
-    assert f"{STATUS_VALUES[0]} (81)" in legend  # 7 + 74 state cities and towns
+    assert f"{STATUS_VALUES[0]} (81)" in legend  # 10 + 71 state cities and towns
     assert f"{STATUS_VALUES[3]} (511)" in legend  # parishes
     assert "intercity stop (3764)" in legend  # the count in the data's PROVENANCE.md
     assert "other stop (6415)" in legend

@@ -59,7 +59,9 @@ def test_real_atd_counts(atd_stops, atd_rows) -> None:
 
 
 @pytest.mark.realdata
-def test_real_atd_intercity_and_truncation_match_a_plain_reading(atd_stops, atd_rows) -> None:
+def test_real_atd_intercity_and_truncation_match_a_plain_reading(
+    atd_stops, atd_rows, atd_path
+) -> None:
     # Independent: the csv module and a regex on the raw text, no code of the package.
     def listed(row: dict[str, str]) -> list[str]:
         return [t.strip() for t in row["marsrutu_saraksts"].replace("…", "").split(",")]
@@ -70,10 +72,18 @@ def test_real_atd_intercity_and_truncation_match_a_plain_reading(atd_stops, atd_
     truncated_ids = {r["id"] for r in atd_rows if r["marsrutu_saraksts"].endswith(" …")}
     assert len(intercity_ids) == 3_764
     assert len(truncated_ids) == 158
-    assert set(atd_stops.loc[atd_stops["intercity"], "stop_id"]) == intercity_ids
+    listed_ids = atd_stops.loc[atd_stops["intercity_evidence"] == "listed", "stop_id"]
+    assert set(listed_ids) == intercity_ids
+    # The default reading adds the cut lists inferred intercity, and only those.
+    extra = set(atd_stops.loc[atd_stops["intercity"], "stop_id"]) - intercity_ids
+    assert extra and extra <= truncated_ids
+    ignored = load_stops(atd_path, cut_lists="ignore")
+    assert set(ignored.loc[ignored["intercity"], "stop_id"]) == intercity_ids
+    assert get_report(ignored)["notes"]["intercity_stops"] == 3_764
     assert set(atd_stops.loc[atd_stops["routes_truncated"], "stop_id"]) == truncated_ids
     notes = get_report(atd_stops)["notes"]
-    assert notes["intercity_stops"] == 3_764
+    assert notes["intercity_stops"] == 3_764 + len(extra)
+    assert notes["intercity_stops_range"] == [3_764, 3_764 + 62]
     assert notes["routes_truncated_stops"] == 158
     assert notes["truncated_not_intercity_stops"] == len(truncated_ids - intercity_ids) == 62
     assert (

@@ -132,7 +132,10 @@ def test_stop_table_round_trip(layers: dict, truth: synthetic.SyntheticRegion) -
     made = truth.stops.set_index("stop_id")
     assert sorted(stops.index) == sorted(made.index)
     made = made.loc[stops.index]
-    assert (stops["intercity"] == made["intercity"]).all()
+    # Listed routes give the generator's reading; the cut village stop is inferred intercity
+    # from the routes of the stops around it, as it truly is.
+    assert (stops["intercity_evidence"].eq("listed") == made["intercity"]).all()
+    assert (stops["intercity"] == made["intercity"] | made["intercity_served"]).all()
     assert (stops["routes_truncated"] == made["routes_truncated"]).all()
     assert (stops["route_count"] == made["route_count"]).all()
     assert [list(r) for r in stops["routes"]] == [list(r) for r in made["routes"]]
@@ -141,6 +144,7 @@ def test_stop_table_round_trip(layers: dict, truth: synthetic.SyntheticRegion) -
     assert hidden.sum() == 2
     assert made.loc[hidden, "stop_name"].nunique() == 1
     assert stops.attrs["load_report"]["notes"]["truncated_not_intercity_stops"] == 2
+    assert (stops.loc[hidden[hidden].index, "intercity_evidence"] == "cut_inferred").all()
     village = made.loc[hidden, "stop_name"].iloc[0]
     assert village in {v for _, v in synthetic._PARISHES}
     hidden_routes = set(made.loc[hidden, "routes_all"].iloc[0]) - set(
@@ -227,11 +231,12 @@ def test_manifest_matches_the_files(folder: Path, layers: dict) -> None:
     manifest = json.loads((folder / "synthetic_manifest.json").read_text(encoding="utf-8"))
     assert manifest["units"] == len(layers["units"])
     assert manifest["stops"] == len(layers["stops"])
-    assert manifest["stops_intercity_listed"] == int(layers["stops"]["intercity"].sum())
+    listed = layers["stops"]["intercity_evidence"] == "listed"
+    assert manifest["stops_intercity_listed"] == int(listed.sum())
     assert manifest["libraries"] == len(layers["libraries"])
     assert manifest["population_total"] == int(layers["population"]["population"].sum())
     assert len(manifest["villages_without_bus"]) == 2
-    hiding = layers["stops"][layers["stops"]["routes_truncated"] & ~layers["stops"]["intercity"]]
+    hiding = layers["stops"][layers["stops"]["routes_truncated"] & ~listed]
     assert manifest["stops_hiding_intercity_names"] == sorted(set(hiding["stop_name"]))
     assert sum(manifest["street_segments_by_highway"].values()) == len(layers["streets"])
 

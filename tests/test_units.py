@@ -73,8 +73,8 @@ def test_real_2024_units_counts_kinds_and_municipalities(units_2024: gpd.GeoData
     assert len(units) == 592
     assert units["unit_kind"].value_counts().to_dict() == {
         "parish": 511,
-        "town": 74,
-        "state_city": 7,
+        "town": 71,
+        "state_city": 10,
     }
     assert units["municipality_code"].nunique() == 43
     assert list(units.columns) == [
@@ -83,6 +83,7 @@ def test_real_2024_units_counts_kinds_and_municipalities(units_2024: gpd.GeoData
         "unit_kind",
         "municipality_code",
         "municipality_name",
+        "own_municipality",
         "geometry",
     ]
     assert units.crs.to_epsg() == 3059
@@ -93,10 +94,20 @@ def test_real_2024_units_counts_kinds_and_municipalities(units_2024: gpd.GeoData
     assert units.geometry.area.sum() / 1e6 == pytest.approx(64_579, abs=1)
     report = get_report(units)
     assert report["read"] == 592 and report["rejected"] == 0
-    assert report["notes"]["by_kind"] == {"state_city": 7, "town": 74, "parish": 511}
-    # State cities inside a novads are typed as towns, as CSB does.
-    towns = set(units.loc[units["unit_kind"] == "town", "unit_name"])
-    assert {"Jēkabpils", "Ogre", "Valmiera"} <= towns
+    assert report["notes"]["by_kind"] == {"state_city": 10, "town": 71, "parish": 511}
+    assert report["notes"]["state_cities_in_novads"] == 3
+    # The law's ten state cities: seven are their own municipality, three lie in a novads
+    # (CSB types those three as towns, L1_type 6).
+    cities = units[units["unit_kind"] == "state_city"].set_index("unit_code")
+    assert sorted(cities.index[~cities["own_municipality"]]) == ["0031010", "0040010", "0054010"]
+    assert set(cities.loc[~cities["own_municipality"], "unit_name"]) == {
+        "Jēkabpils",
+        "Ogre",
+        "Valmiera",
+    }
+    assert sorted(cities.index[cities["own_municipality"]]) == [f"000{i}000" for i in range(1, 8)]
+    assert not units.loc[units["unit_kind"] != "state_city", "own_municipality"].any()
+    assert (cities.loc["0040010", "municipality_code"]) == "0040000"
     riga = units.set_index("unit_code").loc["0001000"]
     assert (riga["unit_name"], riga["unit_kind"], riga["municipality_code"]) == (
         "Rīga",
@@ -111,8 +122,8 @@ def test_real_2022_edition_matches_2024(real_data: Path, units_2024: gpd.GeoData
     assert len(units) == 592
     assert units["unit_kind"].value_counts().to_dict() == {
         "parish": 511,
-        "town": 74,
-        "state_city": 7,
+        "town": 71,
+        "state_city": 10,
     }
     assert units["municipality_code"].nunique() == 43
     pd.testing.assert_frame_equal(

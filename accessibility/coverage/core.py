@@ -17,6 +17,7 @@ from .._errors import AccessibilityError, MissingColumnError
 from .._layers import shared
 from ..io.write import write_csv, write_gpkg_layers, write_json, write_text
 from ..projection import inside_latvia
+from ._bounds import has_bounds, range_text, share_range_text, site_bounds, unit_bounds
 from ._inputs import (
     assign_sites,
     check_distance,
@@ -126,7 +127,11 @@ def stop_rule(
         One row per site, in input order: the site's columns, then ``stop_id`` and ``stop_name``
         of the nearest intercity stop, ``distance`` (metres; inf when unreachable, NaN when the
         site has no location), ``method`` (``network`` or ``euclidean``), ``meets_rule`` (bool) and
-        ``note`` (why a distance is missing, duplicates, sites outside Latvia; empty when none).
+        ``note`` (why a distance is missing, duplicates, sites outside Latvia, a verdict resting
+        on a cut route list; empty when none). When some stops' intercity status rests on a cut
+        route list (``intercity_evidence`` of :func:`accessibility.load_stops`), also
+        ``meets_rule_low`` and ``meets_rule_high``: the verdict if no cut list / every cut list
+        hides an intercity route; ``attrs["stop_rule"]["bounds"]`` counts both.
 
     Raises
     ------
@@ -174,6 +179,21 @@ def stop_rule(
     measured = nearest_stops(
         sites[has_point], intercity, network, fallback=fallback, max_snap=max_snap
     )
+    bounds = None
+    if has_bounds(stops) and len(measured):
+        # The verdicts as they would be if the cut route lists hid no / an intercity route.
+        bounds = site_bounds(
+            sites[has_point],
+            measured,
+            check_stops(stops),
+            distance,
+            network,
+            fallback=fallback,
+            max_snap=max_snap,
+        )
+        for position, note in zip(np.flatnonzero(has_point), bounds["cut_note"], strict=True):
+            if note:
+                notes[position].append(note)
     result = pd.DataFrame(
         {
             "stop_id": pd.Series(pd.NA, index=sites.index, dtype="string"),
@@ -203,11 +223,21 @@ def stop_rule(
         out[column] = result[column].to_numpy()
     out["distance"] = out["distance"].astype(float)
     out["meets_rule"] = (out["distance"] <= distance).fillna(False).astype(bool)
+    if bounds is not None:
+        for column in ("meets_rule_low", "meets_rule_high"):
+            values = np.zeros(len(out), dtype=bool)
+            values[has_point] = bounds[column].to_numpy(dtype=bool)
+            out[column] = values
     out["note"] = ["; ".join(n) for n in notes]
     out = out[[c for c in out.columns if c != out.geometry.name] + [out.geometry.name]]
     out.attrs = {
         "stop_rule": shared({"distance_m": float(distance), "intercity_stops": len(intercity)})
     }
+    if bounds is not None:
+        out.attrs["stop_rule"]["bounds"] = {
+            "low": int(out["meets_rule_low"].sum()),
+            "high": int(out["meets_rule_high"].sum()),
+        }
     return out
 
 
@@ -277,8 +307,12 @@ def unit_coverage(
         ``pop_mean_distance`` (population-weighted mean distance to the nearest centre, metres),
         ``pop_beyond_<t>`` and ``share_beyond_<t>`` per threshold ``t``, ``pop_unreachable`` and
         ``pop_distance_method``; finally ``status``, a categorical with the values of
-        :data:`STATUS_VALUES`. ``attrs["coverage"]`` records parameters and located/unlocated
-        stops and centres.
+        :data:`STATUS_VALUES`. When some stops' intercity status rests on a cut route list, the
+        bounds (no cut list / every cut list hides an intercity route): ``intercity_stops_low``,
+        ``intercity_stops_high``, ``intercity_within_low``, ``intercity_within_high``,
+        ``cut_stops`` (stops of the unit resting on a cut list) and, with centres,
+        ``centre_meets_rule_low`` and ``centre_meets_rule_high``. ``attrs["coverage"]`` records
+        parameters and located/unlocated stops and centres.
     """
     check_distance(distance)
     thresholds = tuple(sorted(float(t) for t in thresholds))
@@ -323,6 +357,11 @@ def unit_coverage(
             "outside_all_units": listing(stops, located, "outside"),
         }
         table["intercity_within_distance"] = stops_within(units, intercity, distance)
+        if has_bounds(stops):
+            bounds = unit_bounds(units, stops, located["unit_code"], distance)
+            for column in bounds.columns:
+                table[column] = bounds[column].to_numpy()
+            info["stops"]["bounds"] = True
 
     # Centres per unit and the stop rule for the best one.
     table["centres"] = 0
@@ -369,6 +408,13 @@ def unit_coverage(
             has = table["centres"] > 0
             meets = table["centre_stop_distance"] <= distance
             table["centre_meets_rule"] = pd.array(np.where(has, meets, pd.NA), dtype="boolean")
+            if "meets_rule_low" in inside.columns:
+                for bound in ("low", "high"):
+                    any_meets = inside.groupby("unit_code")[f"meets_rule_{bound}"].any()
+                    table[f"centre_meets_rule_{bound}"] = pd.array(
+                        np.where(has, table["unit_code"].map(any_meets).fillna(False), pd.NA),
+                        dtype="boolean",
+                    )
 
     # Distance from each unit's population to its nearest centre.
     if population is not None and centres is not None:
@@ -475,6 +521,7 @@ def gaps(
         lambda r: (
             f"nearest intercity stop to the best centre ({r['best_centre']}) is {r['centre_stop_distance']:.0f} m away "
             f"({method_words(r['centre_stop_method'])}), more than {distance:g} m"
+            + _cut_clause(r, "centre_meets_rule_high", True, _CUT_CENTRE)
         ),
         pop,
     )
@@ -510,14 +557,20 @@ def gaps(
     add(
         within.notna() & ~within.fillna(True).astype(bool),
         "no site in the unit can meet the stop rule",
-        f"no intercity stop within {distance:g} m of any point of the unit ({STRAIGHT_LINE_NOTE}; a walk is longer)",
+        lambda r: (
+            f"no intercity stop within {distance:g} m of any point of the unit ({STRAIGHT_LINE_NOTE}; a walk is longer)"
+            + _cut_clause(r, "intercity_within_high", True, _CUT_WITHIN.format(distance=distance))
+        ),
         pop,
     )
     if info.get("stops"):
         add(
             coverage["intercity_stops"] == 0,
             "no intercity stop in the unit",
-            lambda r: f"{r['stops']} stop(s) in the unit, none served by an intercity route",
+            lambda r: (
+                f"{r['stops']} stop(s) in the unit, none served by an intercity route"
+                + _cut_clause(r, "intercity_stops_high", 0, _CUT_STOPS, compare="gt")
+            ),
             pop,
         )
     if threshold is not None:
@@ -568,6 +621,30 @@ def gaps(
     return table
 
 
+_CUT_CENTRE = (
+    "; rests on a cut route list: a stop near a centre of the unit has a cut list, and the "
+    "centre meets the rule if that list hides an intercity route"
+)
+_CUT_WITHIN = (
+    "; rests on a cut route list: a stop within {distance:g} m has a cut list, and a site can "
+    "meet the rule if that list hides an intercity route"
+)
+_CUT_STOPS = (
+    "; rests on a cut route list: {cut_stops} stop(s) of the unit have a cut list that may hide "
+    "an intercity route (unknown)"
+)
+
+
+def _cut_clause(
+    row: Mapping[str, Any], column: str, value: Any, text: str, *, compare: str = "eq"
+) -> str:
+    """The reason's qualifier when the row's verdict rests on a cut route list, else ""."""
+    if column not in row or row[column] is None or row[column] is pd.NA:
+        return ""
+    hit = row[column] > value if compare == "gt" else bool(row[column]) == value
+    return text.format(cut_stops=row.get("cut_stops", 0)) if hit else ""
+
+
 def summary(
     coverage: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame | None = None,
@@ -613,11 +690,16 @@ def summary(
             "methods": methods,
             "straight_line": "euclidean" in methods,
         }
+        spread = ""
+        if "meets_rule_low" in sites.columns:
+            low, high = int(sites["meets_rule_low"].sum()), int(sites["meets_rule_high"].sum())
+            figures["within_range"] = [fraction(low, len(sites)), fraction(high, len(sites))]
+            spread = share_range_text(low, high, len(sites))
         out["sites"] = figures
         words = f" ({STRAIGHT_LINE_NOTE})" if figures["straight_line"] else " (walking distance)"
         lines.append(
             f"{pct(figures['within'])} of {site_label} ({figures['within']['count']} of {len(sites)}) lie within "
-            f"{distance:g} m of an intercity stop{words}."
+            f"{distance:g} m of an intercity stop{words}" + (f"; {spread}." if spread else ".")
         )
         if figures["not_measured"]["count"]:
             lines.append(
@@ -693,17 +775,40 @@ def summary(
         )
         impossible = coverage["intercity_within_distance"].fillna(True).astype(bool)
         units["rule_impossible"] = fraction(int((~impossible).sum()), n_units)
+        no_ic_range = impossible_range = ""
+        if "intercity_stops_low" in coverage.columns:
+            # Fewer intercity stops (low bound) leave more units without one.
+            no_ic = [int((coverage[f"intercity_stops_{b}"] == 0).sum()) for b in ("high", "low")]
+            units["no_intercity_stop_range"] = [fraction(c, n_units) for c in no_ic]
+            no_ic_range = range_text(*no_ic)
+            cannot = [
+                int((~coverage[f"intercity_within_{b}"].fillna(True).astype(bool)).sum())
+                for b in ("high", "low")
+            ]
+            units["rule_impossible_range"] = [fraction(c, n_units) for c in cannot]
+            impossible_range = range_text(*cannot)
         lines.append(
             f"{units['no_intercity_stop']['count']} of {n_units} units have no intercity stop "
-            f"({units['no_stop']['count']} no stop at all); in {units['rule_impossible']['count']} no site can meet the "
-            f"{distance:g} m rule (no intercity stop within {distance:g} m of the unit, straight line)."
+            f"({units['no_stop']['count']} no stop at all{'; ' + no_ic_range if no_ic_range else ''}); "
+            f"in {units['rule_impossible']['count']} no site can meet the "
+            f"{distance:g} m rule (no intercity stop within {distance:g} m of the unit, straight line"
+            f"{'; ' + impossible_range if impossible_range else ''})."
         )
     if assessed:
         units["no_centre"] = fraction(units["by_status"][STATUS_NONE], n_units)
         meets = units["by_status"][STATUS_MEETS]
         units["centre_meets_rule"] = fraction(meets, n_units)
+        meets_range = ""
+        if "centre_meets_rule_low" in coverage.columns:
+            bounded = [
+                int(coverage[f"centre_meets_rule_{b}"].fillna(False).astype(bool).sum())
+                for b in ("low", "high")
+            ]
+            units["centre_meets_rule_range"] = [fraction(c, n_units) for c in bounded]
+            meets_range = range_text(*bounded)
         lines.append(
-            f"{meets} of {n_units} units have a centre within {distance:g} m of an intercity stop; "
+            f"{meets} of {n_units} units have a centre within {distance:g} m of an intercity stop"
+            f"{' (' + meets_range + ')' if meets_range else ''}; "
             f"{units['by_status'][STATUS_NONE]} have no centre."
         )
     out["units"] = units

@@ -26,6 +26,7 @@ from ._points import (
     table_points,
 )
 from ._tables import decode_bytes, read_text_table, read_zip_member, zip_members
+from .route_inference import EVIDENCE_INFERRED, EVIDENCE_UNKNOWN, REACH_M, infer_cut_lists
 
 #: An intercity rule: a regular expression matched against the WHOLE route number
 #: (``re.fullmatch``), or a function of one route number returning True for intercity routes.
@@ -59,6 +60,14 @@ _TRUNCATION = (
     "the route list of {n} stop(s) is cut (ends with '…'); {m} of them show no intercity route "
     "among the listed ones but may have one among the unlisted routes"
 )
+_INFERENCE = (
+    "{n} of {m} cut route list(s) showing no intercity route are inferred intercity: an "
+    "intercity route sorting after the last listed number serves a stop across the road or of "
+    "the same name, or passes through the place (its stops lie around the stop within "
+    "{reach:.0f} m); the other {u} stay unknown and count as not intercity"
+)
+#: Ways of reading a cut route list (``cut_lists`` of :func:`load_stops`).
+CUT_LIST_MODES: tuple[str, ...] = ("infer", "ignore")
 _ROUTES_UNKNOWN_GTFS = (
     "the feed has no stop_times.txt, so the routes serving each stop could not be aggregated: "
     "routes are empty and no stop is marked intercity"
@@ -90,6 +99,7 @@ def load_stops(
     intercity: IntercityRule = None,
     *,
     crs: Any = None,
+    cut_lists: str = "infer",
 ) -> gpd.GeoDataFrame:
     """Load stops from the ATD stop table, a GTFS feed (zip or folder) or a plain CSV.
 
@@ -126,12 +136,24 @@ def load_stops(
         stops (``notes["truncated_not_intercity_stops"]``).
     crs
         CRS of x/y columns in a plain CSV (required there, since x/y could be anything).
+    cut_lists
+        How a route list cut by the publisher is read. ``"infer"`` (default): a cut list that
+        shows no intercity route is marked intercity when the file says an intercity route
+        sorting after its last listed number plausibly serves the stop
+        (:func:`accessibility.io.route_inference.infer_cut_lists`). ``"ignore"``: only the
+        listed routes count (the reading before the inference; 3,764 intercity stops in the
+        ATD table under the default rule). Either way ``intercity_evidence`` says what the
+        status rests on, so the figures can be given with their range.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``stop_id`` (str), ``stop_name``, ``routes`` (sorted unique list of str), ``mode``,
-        ``intercity`` (bool), ``routes_truncated`` (bool), ``route_count`` (int), ``geometry``
+        ``intercity`` (bool, the best estimate), ``intercity_evidence`` (``listed``,
+        ``cut_inferred``, ``cut_unknown`` or ``complete_none``, see
+        :data:`accessibility.io.route_inference.EVIDENCE_TEXT`), ``inferred_routes`` (the
+        plausible hidden intercity routes of a cut list), ``routes_truncated`` (bool),
+        ``route_count`` (int), ``geometry``
         (Point, EPSG:3059), then the other input columns, in file order. The load report is in
         ``attrs["load_report"]``: rejected rows with reasons (duplicate ids, missing or
         non-numeric coordinates, outside Latvia), swapped longitude/latitude pairs corrected
@@ -154,6 +176,7 @@ def load_stops(
         If a plain CSV has x/y columns and no ``crs``.
     """
     matcher, rule_text = _intercity_rule(intercity)
+    _check_cut_lists(cut_lists)
     source = Path(path)
     if not source.exists():
         raise InputFileError(source, "file not found")
@@ -167,11 +190,15 @@ def load_stops(
         raise InputFileError(
             source, "unknown file type: expected a .csv stop table, a GTFS .zip or a GTFS folder"
         )
-    stops = _apply_intercity(stops, report, matcher, rule_text, default=intercity is None)
+    stops = _apply_intercity(
+        stops, report, matcher, rule_text, default=intercity is None, cut_lists=cut_lists
+    )
     return mark_checked(attach(stops, report), "stops")
 
 
-def mark_intercity(stops: gpd.GeoDataFrame, intercity: IntercityRule = None) -> gpd.GeoDataFrame:
+def mark_intercity(
+    stops: gpd.GeoDataFrame, intercity: IntercityRule = None, *, cut_lists: str = "infer"
+) -> gpd.GeoDataFrame:
     """Recompute the ``intercity`` column of loaded stops under another rule.
 
     Useful to test how a result depends on the intercity assumption without reloading.
@@ -182,6 +209,8 @@ def mark_intercity(stops: gpd.GeoDataFrame, intercity: IntercityRule = None) -> 
         Stops as returned by :func:`load_stops` (a ``routes`` column of lists).
     intercity
         The rule, as in :func:`load_stops`.
+    cut_lists
+        ``"infer"`` or ``"ignore"``, as in :func:`load_stops`.
 
     Returns
     -------
@@ -191,13 +220,16 @@ def mark_intercity(stops: gpd.GeoDataFrame, intercity: IntercityRule = None) -> 
     if "routes" not in stops.columns:
         raise MissingColumnError(None, "stops have no 'routes' column", field="routes")
     matcher, rule_text = _intercity_rule(intercity)
+    _check_cut_lists(cut_lists)
     previous = get_report(stops)
     report = LoadReport(
         source=str(previous.get("source", "")), read=int(previous.get("read", len(stops)))
     )
     report.rejected = list(previous.get("rejected_rows", []))
     report.notes = dict(previous.get("notes", {}))
-    out = _apply_intercity(stops.copy(), report, matcher, rule_text, default=intercity is None)
+    out = _apply_intercity(
+        stops.copy(), report, matcher, rule_text, default=intercity is None, cut_lists=cut_lists
+    )
     return attach(out, report)
 
 
@@ -293,6 +325,13 @@ def _intercity_rule(rule: IntercityRule) -> tuple[Callable[[str], bool], str]:
     )
 
 
+def _check_cut_lists(cut_lists: str) -> None:
+    if cut_lists not in CUT_LIST_MODES:
+        raise AccessibilityError(
+            f"cut_lists must be one of {', '.join(CUT_LIST_MODES)}, not {cut_lists!r}"
+        )
+
+
 def _apply_intercity(
     stops: gpd.GeoDataFrame,
     report: LoadReport,
@@ -300,17 +339,39 @@ def _apply_intercity(
     rule_text: str,
     *,
     default: bool,
+    cut_lists: str = "infer",
 ) -> gpd.GeoDataFrame:
     # Each distinct route number is judged once (and all of them, for the report's list).
     verdict = {route: bool(matcher(route)) for routes in stops["routes"] for route in routes}
-    stops["intercity"] = np.fromiter(
+    if "routes_truncated" not in stops.columns:
+        stops["routes_truncated"] = False
+    if "route_count" not in stops.columns:
+        stops["route_count"] = np.array([len(r) for r in stops["routes"]], dtype=np.int64)
+    if "stop_name" not in stops.columns:
+        stops["stop_name"] = ""
+    truncated = stops["routes_truncated"].to_numpy(dtype=bool)
+    listed = np.fromiter(
         (any(verdict[route] for route in routes) for routes in stops["routes"]),
         dtype=bool,
         count=len(stops),
     )
-    if "routes_truncated" not in stops.columns:
-        stops["routes_truncated"] = False
-    truncated = stops["routes_truncated"].to_numpy(dtype=bool)
+    if cut_lists == "infer" and (truncated & ~listed).any():
+        inference = infer_cut_lists(stops, lambda route: verdict.get(route, False))
+        evidence = inference["intercity_evidence"].to_numpy(dtype=object)
+        inferred_routes = inference["inferred_routes"]
+    else:
+        evidence = np.where(
+            listed, "listed", np.where(truncated, EVIDENCE_UNKNOWN, "complete_none")
+        ).astype(object)
+        inferred_routes = pd.Series([[] for _ in range(len(stops))], index=stops.index)
+    stops["intercity"] = listed | (evidence == EVIDENCE_INFERRED)
+    for name, values in (("intercity_evidence", evidence), ("inferred_routes", inferred_routes)):
+        if name in stops.columns:
+            stops[name] = values
+        else:
+            # Right after the status it qualifies, before the other columns.
+            after = stops.columns.get_loc("intercity") + (1 if name == "intercity_evidence" else 2)
+            stops.insert(after, name, values)
     intercity = stops["intercity"].to_numpy(dtype=bool)
     report.notes["intercity_rule"] = rule_text
     if default:
@@ -323,12 +384,30 @@ def _apply_intercity(
     report.notes["intercity_routes"] = sorted(
         (r for r, v in verdict.items() if v), key=_natural_key
     )
+    report.notes["cut_lists"] = cut_lists
+    report.notes["intercity_evidence"] = {
+        str(k): int((evidence == k).sum())
+        for k in ("listed", EVIDENCE_INFERRED, EVIDENCE_UNKNOWN, "complete_none")
+    }
+    # The range the count could take if every cut list showing no intercity route hid none,
+    # or hid one.
+    report.notes["intercity_stops_range"] = [int(listed.sum()), int((listed | truncated).sum())]
     report.notes["routes_truncated_stops"] = int(truncated.sum())
-    report.notes["truncated_not_intercity_stops"] = int((truncated & ~intercity).sum())
+    report.notes["truncated_not_intercity_stops"] = int((truncated & ~listed).sum())
+    report.notes.pop("cut_list_inference", None)
     if truncated.any():
         report.notes["truncation_warning"] = _TRUNCATION.format(
-            n=int(truncated.sum()), m=int((truncated & ~intercity).sum())
+            n=int(truncated.sum()), m=int((truncated & ~listed).sum())
         )
+        if cut_lists == "infer":
+            report.notes["cut_list_inference"] = _INFERENCE.format(
+                n=int((evidence == EVIDENCE_INFERRED).sum()),
+                m=int((truncated & ~listed).sum()),
+                u=int((evidence == EVIDENCE_UNKNOWN).sum()),
+                reach=REACH_M,
+            )
+    else:
+        report.notes.pop("truncation_warning", None)
     return stops
 
 

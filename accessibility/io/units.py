@@ -19,9 +19,21 @@ from ..projection import to_working_crs
 from ._tables import read_text_table, read_vector
 
 #: CSB ``L1_type`` values and the unit kind each stands for. Type 6 ("novada pilsēta") also
-#: holds Jēkabpils, Ogre and Valmiera, state cities that lie inside a novads; CSB types them as
-#: towns and so do we, so that unit kinds agree with the official statistics.
+#: holds Jēkabpils, Ogre and Valmiera, which are state cities that lie inside a novads (see
+#: :data:`STATE_CITIES_IN_NOVADS`); they are re-typed after this mapping.
 L1_TYPE_KINDS: dict[int, str] = {1: "state_city", 6: "town", 7: "parish"}
+
+#: State cities (valstspilsētas) that are part of a novads rather than their own local
+#: government, by ATVK code: the Law on Administrative Territories and Populated Areas
+#: (Administratīvo teritoriju un apdzīvoto vietu likums, 2020, section 7) names ten state
+#: cities, seven with their own municipality (codes 0001000-0007000) and these three. The
+#: ATVK2021 classifier lists them at level 2 (inside their novads) and CSB's layer types them
+#: as towns (``L1_type`` 6).
+STATE_CITIES_IN_NOVADS: dict[str, str] = {
+    "0031010": "Jēkabpils",
+    "0040010": "Ogre",
+    "0054010": "Valmiera",
+}
 
 #: ATVK code of each of the 43 municipalities of the 2021 reform, keyed by the CSB ``L0_name``
 #: (state cities by their short name). Taken from the CSB territorial-unit layer of 2022-07-01
@@ -408,16 +420,19 @@ def load_units(
     geopandas.GeoDataFrame
         Columns ``unit_code`` (7-digit ATVK, no ``LV``), ``unit_name``, ``unit_kind``
         (``state_city`` | ``town`` | ``parish``), ``municipality_code``, ``municipality_name``,
-        ``geometry`` (+ ``unit_code_before`` when recoding), in EPSG:3059, sorted by
+        ``own_municipality`` (bool: the unit is a municipality of its own, not part of a
+        novads), ``geometry`` (+ ``unit_code_before`` when recoding), in EPSG:3059, sorted by
         ``unit_code``. ``attrs["load_report"]`` counts units by kind and municipalities and
         lists rejected rows.
 
     Notes
     -----
-    ``unit_kind`` follows CSB's ``L1_type``: 1 = state city outside a novads, 6 = town,
-    7 = parish. The state cities Jēkabpils, Ogre and Valmiera lie inside novadi and have type 6,
-    so they are ``town`` here, as in CSB statistics: the 2024 layer has 7 state_city,
-    74 town and 511 parish units.
+    ``unit_kind`` follows CSB's ``L1_type`` (1 = state city outside a novads, 6 = town,
+    7 = parish), except that the state cities Jēkabpils, Ogre and Valmiera, which lie inside
+    novadi and have type 6, are ``state_city`` as the law makes them
+    (:data:`STATE_CITIES_IN_NOVADS`); ``own_municipality`` tells them from the seven state
+    cities with their own local government. The 2024 layer has 10 state_city (7 of them their
+    own municipality), 71 town and 511 parish units.
 
     Raises
     ------
@@ -481,7 +496,10 @@ def load_units(
                 id=code,
             )
             keep[i] = False
-    out["unit_kind"] = kinds
+    out["unit_kind"] = [
+        "state_city" if code in STATE_CITIES_IN_NOVADS and kind == "town" else kind
+        for code, kind in zip(out["unit_code"], kinds, strict=True)
+    ]
     duplicated = out["unit_code"].duplicated(keep=False).to_numpy() & keep
     if duplicated.any():
         rows = np.flatnonzero(duplicated)
@@ -502,12 +520,22 @@ def load_units(
         raise ValueError(
             "recode=True needs the classifier (pass classifier=path or load_classifier(path))"
         )
+    # A unit that is its own municipality has the municipality's code (the 7 state cities
+    # outside novadi); every other unit, state cities Jēkabpils, Ogre and Valmiera included,
+    # lies in a novads.
+    out["own_municipality"] = (out["unit_code"] == out["municipality_code"]).to_numpy(dtype=bool)
     columns = (
-        list(schema.UNIT_COLUMNS[:-1]) + (["unit_code_before"] if recode else []) + ["geometry"]
+        list(schema.UNIT_COLUMNS[:-1])
+        + ["own_municipality"]
+        + (["unit_code_before"] if recode else [])
+        + ["geometry"]
     )
     out = out[columns].sort_values("unit_code").reset_index(drop=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS)
     report.notes["by_kind"] = {k: int((out["unit_kind"] == k).sum()) for k in schema.UNIT_KINDS}
+    report.notes["state_cities_in_novads"] = int(
+        ((out["unit_kind"] == "state_city") & ~out["own_municipality"]).sum()
+    )
     report.notes["municipalities"] = int(out["municipality_code"].nunique())
     return mark_checked(attach(out, report), "units")
 

@@ -51,6 +51,7 @@ DEFAULT_STOP_FIELDS: dict[str, str] = {
     "routes": "Routes",
     "mode": "Mode",
     "intercity": "Intercity",
+    "intercity_evidence": "Intercity status rests on",
 }
 DEFAULT_SITE_FIELDS: dict[str, str] = {
     "name": "Name",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
+from ..coverage._bounds import has_bounds
 from ..coverage.core import DEFAULT_THRESHOLDS, stop_rule
 from ..network.distance import nearest
 from ..projection import to_working_crs
@@ -54,7 +55,8 @@ def compare(
     Returns
     -------
     pandas.DataFrame
-        Indexed by scenario: ``sites``, ``sites_meeting_rule``, ``share_meeting_rule``,
+        Indexed by scenario: ``sites``, ``sites_meeting_rule``, ``share_meeting_rule`` (with
+        ``sites_meeting_rule_low`` and ``_high`` when some stops rest on cut route lists),
         ``population``, ``mean_distance_m`` (population-weighted, to the nearest site),
         ``population_beyond_<t>m`` per threshold, ``share_beyond_<t>m``, ``population_unreached``,
         ``units_without_centre`` and ``method``.
@@ -80,6 +82,11 @@ def compare(
         row["share_meeting_rule"] = (
             float(meets.mean()) if meets is not None and len(sites) else np.nan
         )
+        if stops is not None and len(sites) and has_bounds(stops):
+            # The range the count could take by the cut route lists (see stop_rule).
+            checked = stop_rule(sites, stops, stop_distance, network)
+            row["sites_meeting_rule_low"] = int(checked["meets_rule_low"].sum())
+            row["sites_meeting_rule_high"] = int(checked["meets_rule_high"].sum())
         row["population"] = total
         if len(sites):
             found = nearest(demand, sites, network=network, max_distance=cutoff)

@@ -183,28 +183,9 @@ def headline_lines(result: RunResult) -> list[str]:
 
 def _headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, in the ministry's terms, each with its count and denominator."""
-    lines: list[str] = []
-    distance = f"{study.stop_distance:.0f} m"
-    for label, checked in result.site_checks.items():
-        measured = checked["distance"].notna()
-        passing = int(checked["meets_rule"].sum())
-        methods = sorted(set(checked.loc[measured, "method"].dropna().astype(str)))
-        how = "walking distance" if methods == ["network"] else "straight-line distance, not a walk"
-        what = {
-            "libraries": "libraries",
-            "proxy_most_served_stop": "proxy sites (each unit's most-served bus stop; not real libraries)",
-            "proxy_population_centre": "proxy sites (each unit's population-weighted centre; not real libraries)",
-        }.get(label, label)
-        lines.append(
-            f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
-            f"{distance} of an intercity bus stop ({how})."
-        )
-    for label, coverage in (("Existing network", result.coverage), ("Plan", result.plan_coverage)):
-        if coverage is None:
-            continue
-        text = coverage.summary.get("text", "")
-        lines += [f"{label}: {line}" for line in text.splitlines() if line.strip()]
-    return lines
+    from ._headline import headline
+
+    return headline(result, study)
 
 
 def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Path]:
@@ -240,6 +221,11 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
                 gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40
             ),
         )
+        from ._headline import gap_bounds_text
+
+        bounds = gap_bounds_text(gaps_source.units)
+        if bounds:
+            report.add(Paragraph(bounds))
     if result.plan is not None:
         report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
         columns = [
@@ -327,4 +313,6 @@ def _method_notes(result: RunResult, study: Study) -> list[str]:
             "most-served stop passes trivially when it is itself intercity; the population-weighted centre shows "
             "the other extreme. Neither is comparable with the ministry's 91 % of libraries."
         )
-    return notes
+    from ._headline import method_notes
+
+    return notes + method_notes(result, study)

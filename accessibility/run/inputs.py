@@ -35,6 +35,14 @@ CONSEQUENCES: dict[str, str] = {
     "plan, and no centre is held fixed in the plan",
     "streets": "no walking network: every distance is a straight line in EPSG:3059 (LKS-92 / Latvia TM), "
     "labelled as such; a walk is always at least as long",
+    "library_counts": "no CSB library count: the report cannot say how complete the library file is",
+}
+
+#: Datasets found but not used for any figure, and why (said in the report's inputs table).
+UNUSED: dict[str, str] = {
+    "riga_gtfs": "found, not used for any figure: Rīgas satiksme's city stops are local public "
+    "transport, not intercity, so they do not count for the stop rule, and this copy has no "
+    "stop_times.txt to tell which routes serve each stop; the stop rule uses the ATD stops",
 }
 
 #: Datasets the main job reads, in loading order. ``units`` is the only one it cannot do without.
@@ -46,6 +54,7 @@ LAYER_KEYS: tuple[str, ...] = (
     "libraries",
     "centres",
     "streets",
+    "library_counts",
 )
 
 
@@ -61,6 +70,9 @@ class Inputs:
         Source file per loaded dataset key.
     missing
         Dataset key -> what its absence costs the analysis (see :data:`CONSEQUENCES`).
+    unused
+        Dataset key -> (path, why it is not used) for datasets found but left out on purpose
+        (see :data:`UNUSED`).
     network
         The walking network built from ``streets`` (None without streets).
     """
@@ -68,6 +80,7 @@ class Inputs:
     layers: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    unused: dict[str, tuple[Path, str]] = field(default_factory=dict)
     network: Any = None
 
 
@@ -83,6 +96,7 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         If the territorial units cannot be found: nothing can be computed without them.
     """
     from ..io import datasets
+    from ..io.library_counts import load_library_counts
     from ..io.population import load_population
     from ..io.sites import load_centres, load_libraries
     from ..io.stops import load_stops
@@ -107,6 +121,11 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
                 logger.info("%s", exc)
                 continue
         inputs.paths[key] = path
+    for key, why in UNUSED.items():
+        try:
+            inputs.unused[key] = (datasets.find_dataset(key, folder), why)
+        except DataNotFoundError:
+            pass
 
     units = load_units(inputs.paths["units"])
     inputs.layers["units"] = units
@@ -117,6 +136,7 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         "libraries": load_libraries,
         "centres": load_centres,
         "streets": _read_streets,
+        "library_counts": load_library_counts,
     }
     for key, load in loaders.items():
         if key in inputs.paths:
@@ -180,6 +200,17 @@ def describe_inputs(inputs: Inputs) -> pd.DataFrame:
                 else (getattr(layer, "n_nodes", None) if layer is not None else None),
                 "rejected": report.get("rejected", 0) if report else 0,
                 "consequence": inputs.missing.get(key, ""),
+            }
+        )
+    for key, (path, why) in inputs.unused.items():
+        rows.append(
+            {
+                "dataset": key,
+                "status": "not used",
+                "source": path.name,
+                "rows": None,
+                "rejected": 0,
+                "consequence": why,
             }
         )
     frame = pd.DataFrame(rows)

@@ -10,7 +10,15 @@ from typing import Any
 import geopandas as gpd
 
 from .._errors import AccessibilityError
-from .inputs import CONSEQUENCES, LAYER_KEYS, Inputs, describe_inputs, load_inputs, manifest
+from .inputs import (
+    CONSEQUENCES,
+    LAYER_KEYS,
+    UNUSED,
+    Inputs,
+    describe_inputs,
+    load_inputs,
+    manifest,
+)
 from .result import Progress, RunResult
 from .study import Study, study_to_toml
 
@@ -23,6 +31,7 @@ __all__ = [
     "CONSEQUENCES",
     "LAYER_KEYS",
     "OUTPUT_PARTS",
+    "UNUSED",
     "Inputs",
     "Progress",
     "RunResult",
@@ -40,6 +49,25 @@ def write_study(study: Study, out_dir: Path) -> Path:
     from ..io.write import write_text
 
     return write_text(out_dir / "study.resolved.toml", study_to_toml(study))
+
+
+def _measure_inference(stops: gpd.GeoDataFrame, study: Study) -> Any:
+    """Recall and precision of the cut-list inference on this stop table (None without cut lists).
+
+    Complete lists of 8 or more routes are cut artificially as the publisher cuts lists (the
+    real cut lists are at the busiest stops, which such lists resemble best).
+    """
+    from .._loadreport import get_report
+    from ..io.route_inference import measure_inference
+    from ..io.stops import _intercity_rule
+
+    if (
+        not stops["routes_truncated"].any()
+        or get_report(stops).get("notes", {}).get("cut_lists", "infer") != "infer"
+    ):
+        return None
+    matcher, _ = _intercity_rule(study.intercity_pattern)
+    return measure_inference(stops, matcher, min_routes=8)
 
 
 def check_output_dir(out_dir: str | Path) -> Path:
@@ -143,6 +171,8 @@ def run(
             )
 
     with steps("checking the stop rule"):
+        if stops is not None and "routes_truncated" in stops.columns:
+            result.inference = _measure_inference(stops, study)
         if stops is not None:
             if "libraries" in layers:
                 result.site_checks["libraries"] = stop_rule(

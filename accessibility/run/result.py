@@ -37,6 +37,9 @@ class RunResult:
         Coverage figures of the existing network and the plan, side by side.
     files
         Written path per output name.
+    inference
+        The measured recall and precision of the cut-list inference
+        (:class:`~accessibility.io.route_inference.InferenceScore`; None without cut lists).
     """
 
     inputs: Inputs
@@ -48,6 +51,7 @@ class RunResult:
     plan_details: dict[str, Any] = field(default_factory=dict)
     comparison: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    inference: Any = None
 
 
 class Progress:
