@@ -61,10 +61,14 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
         stops,
         libraries=layers.get("libraries"),
         centres=layers.get("centres"),
-        unit_points="population_centre" if points is not None else "representative_point",
+        # With population points every cell is a candidate, so no extra unit point is needed;
+        # without them a point inside each unit keeps every unit in the pool.
+        unit_points=None if points is not None else "representative_point",
         points=points,
         stop_distance=study.stop_distance,
         network=network,
+        every_stop=True,
+        population_candidates=points is not None,
     )
     demand, demand_words = demand_points(units, points)
     result.plan_details["candidates"] = candidates
