@@ -214,7 +214,9 @@ def _stop_hubs(units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, per_unit: int) 
     )
 
 
-def _every_stop(units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, taken: set[str]) -> gpd.GeoDataFrame:
+def _every_stop(
+    units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, taken: set[str]
+) -> gpd.GeoDataFrame:
     """Every stop inside a unit, intercity or not, except those already taken as hubs."""
     from ..units import assign_units
 
