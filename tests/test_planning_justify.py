@@ -21,7 +21,7 @@ def _layers(seed: int):
     n_people, n_cand = 40, 12
     pxy = rng.uniform(0, 12_000, (n_people, 2))
     cxy = rng.uniform(0, 12_000, (n_cand, 2))
-    unit = lambda x: "A" if x < 6_000 else "B"  # noqa: E731
+    unit = lambda x: "A" if x < 6_000 else "B"
     demand = gpd.GeoDataFrame(
         {"unit_code": [unit(x) for x in pxy[:, 0]], "population": rng.integers(1, 50, n_people)},
         geometry=[Point(X0 + x, Y0 + y) for x, y in pxy],
@@ -118,3 +118,75 @@ def test_popup_lines_and_single_centre():
     assert row["closure_population_unreached"] == demand["population"].sum()
     lines = centre_popup_lines(table.iloc[0], THRESHOLDS)
     assert lines[0] == f"nearest centre of {demand['population'].sum():,.0f} people"
+
+
+def _two_pairs():
+    from shapely.geometry import box
+
+    t1 = box(0, 0, 1000, 1000)
+    p1 = box(-3000, -3000, 4000, 4000).difference(t1)
+    t2 = box(10000, 0, 11000, 1000)
+    p2 = box(7000, -3000, 14000, 4000).difference(t2)
+    from shapely.affinity import translate
+
+    units = gpd.GeoDataFrame(
+        {
+            "unit_code": ["0640201", "0640250", "0640270", "0640280"],
+            "unit_name": ["Aizpute", "Aizputes pagasts", "Kandava", "Kandavas pagasts"],
+            "unit_kind": ["town", "parish", "town", "parish"],
+            "municipality_code": ["0640000"] * 4,
+        },
+        geometry=[translate(g, X0, Y0) for g in (t1, p1, t2, p2)],
+        crs=settings.CRS,
+    )
+    pts = [(500, 500, "0640201", 1000), (-2000, 500, "0640250", 100), (3000, 500, "0640250", 50)]
+    pts += [(10500, 500, "0640270", 2000), (8000, 500, "0640280", 300)]
+    demand = gpd.GeoDataFrame(
+        {"unit_code": [p[2] for p in pts], "population": [p[3] for p in pts]},
+        geometry=[Point(X0 + p[0], Y0 + p[1]) for p in pts],
+        crs=settings.CRS,
+    )
+    cs = [(900, 900, "0640201", True), (-2000, 500, "0640250", False), (3000, 500, "0640250", True)]
+    cs += [(10500, 500, "0640270", True), (8000, 500, "0640280", True)]
+    candidates = gpd.GeoDataFrame(
+        {
+            "site_id": [f"c{i}" for i in range(len(cs))],
+            "name": [f"C{i}" for i in range(len(cs))],
+            "kind": "stop",
+            "unit_code": [c[2] for c in cs],
+            "meets_rule": [c[3] for c in cs],
+            "stop_distance": [0.0] * len(cs),
+        },
+        geometry=[Point(X0 + c[0], Y0 + c[1]) for c in cs],
+        crs=settings.CRS,
+    )
+    return units, demand, candidates
+
+
+def test_sharing_alternatives_ranked_by_cost():
+    from accessibility.planning import plan_one_per_unit
+    from accessibility.planning.justify import sharing_alternatives
+
+    units, demand, candidates = _two_pairs()
+    plan = plan_one_per_unit(units, candidates, demand, target=3, share_rule="same_name")
+    table = sharing_alternatives(units, candidates, demand, plan, rule="same_name")
+    people = [(r.population, _xy(r.geometry), r.unit_code) for r in demand.itertuples()]
+    cands = [(_xy(r.geometry), r.unit_code, r.meets_rule) for r in candidates.itertuples()]
+
+    def best(codes):
+        pool = [c for c in cands if c[1] in codes]
+        if any(c[2] for c in pool):
+            pool = [c for c in pool if c[2]]
+        return min(sum(w * math.dist(p, c[0]) for w, p, u in people if u in codes) for c in pool)
+
+    expected = {}
+    for town, parish in (("0640201", "0640250"), ("0640270", "0640280")):
+        expected[(town, parish)] = best({town, parish}) - best({town}) - best({parish})
+    got = {(r.town_code, r.parish_code): r.cost for r in table.itertuples()}
+    assert got == pytest.approx(expected)
+    assert list(table["cost"]) == sorted(expected.values())
+    assert table["cost_rank"].tolist() == [1, 2]
+    # The plan shares the smaller pair (Aizpute, 1 150 people), whatever its cost.
+    shared = table[table["in_plan"]]
+    assert shared[["town_code", "parish_code"]].values.tolist() == [["0640201", "0640250"]]
+    assert int(shared["planner_rank"].iloc[0]) == 1

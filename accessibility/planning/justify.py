@@ -268,3 +268,83 @@ def centre_popup_lines(row: Any, thresholds: Sequence[float]) -> list[str]:
         f"{row[f'closure_beyond_{t_max:g}m']:,.0f} newly beyond {t_max / 1000:g} km"
     )
     return lines
+
+
+def sharing_alternatives(
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    plan: Any,
+    *,
+    rule: str = "same_name_then_adjacent",
+    network: Any = None,
+    cutoff: float = DEFAULT_CUTOFF_M,
+) -> pd.DataFrame:
+    """Every town–parish pair that could share a centre, with what sharing would cost, ranked.
+
+    The cost of a pair is the extra population-weighted distance of serving both units' people
+    from one centre (the best candidate over both units, rule-meeting ones first) instead of
+    one centre each (each unit's best), in person-metres and per resident of the pair.
+
+    Parameters
+    ----------
+    units, candidates, demand
+        As for :func:`~accessibility.planning.plan_one_per_unit`.
+    plan
+        The :class:`~accessibility.planning.one_per_unit.UnitPlan` whose ``sharing`` are marked.
+    rule
+        The sharing rule (see :func:`~accessibility.planning.sharing_pairs`).
+    network, cutoff
+        Walking network (None: straight lines) and the farthest walk measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The pairs of :func:`~accessibility.planning.sharing_pairs` with ``planner_rank`` (their
+        order under the plan's rule: smallest combined population first), ``cost`` (person-metres),
+        ``cost_per_resident_m``, ``cost_rank`` (1 = cheapest), and ``in_plan``.
+    """
+    from .one_per_unit import sharing_pairs
+
+    demand = to_working_crs(demand, source="demand")
+    candidates = to_working_crs(candidates, source="candidates")
+    w_all = demand["population"].to_numpy(dtype=float)
+    d_unit = demand["unit_code"].astype(str).to_numpy()
+    population = pd.Series(w_all).groupby(d_unit).sum()
+    pairs = sharing_pairs(units, population, rule).reset_index(drop=True)
+    pairs.insert(0, "planner_rank", np.arange(1, len(pairs) + 1))
+    c_unit = candidates["unit_code"].astype(str).to_numpy()
+    meets = candidates["meets_rule"].fillna(False).astype(bool).to_numpy()
+
+    def best_cost(codes: list[str]) -> float:
+        rows = np.flatnonzero(np.isin(d_unit, codes))
+        cols = np.flatnonzero(np.isin(c_unit, codes))
+        if rows.size == 0:
+            return 0.0
+        if cols.size == 0:
+            return float("nan")
+        if meets[cols].any():
+            cols = cols[meets[cols]]
+        block = _dense(_distances(demand.iloc[rows], candidates.iloc[cols], network, cutoff))
+        block = np.where(np.isfinite(block), block, cutoff)
+        return float((w_all[rows] @ block).min())
+
+    single: dict[str, float] = {}
+    costs = []
+    for row in pairs.itertuples():
+        for code in (row.town_code, row.parish_code):
+            if code not in single:
+                single[code] = best_cost([code])
+        joint = best_cost([row.town_code, row.parish_code])
+        costs.append(joint - single[row.town_code] - single[row.parish_code])
+    pairs["cost"] = costs
+    people = pairs["combined_population"].to_numpy(dtype=float)
+    pairs["cost_per_resident_m"] = np.where(
+        people > 0, pairs["cost"] / np.maximum(people, 1), np.nan
+    )
+    pairs["cost_rank"] = pairs["cost"].rank(method="first").astype("Int64")
+    chosen = set(zip(plan.sharing["town_code"], plan.sharing["parish_code"], strict=True))
+    pairs["in_plan"] = [
+        (t, q) in chosen for t, q in zip(pairs["town_code"], pairs["parish_code"], strict=True)
+    ]
+    return pairs.sort_values(["cost_rank"]).reset_index(drop=True)
