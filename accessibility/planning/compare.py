@@ -13,6 +13,7 @@ from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
 from ..coverage import DEFAULT_THRESHOLDS, stop_rule
 from ..distance import nearest
+from ..fairness import distance_distribution
 from ..projection import to_working_crs
 
 
@@ -57,7 +58,9 @@ def compare(
         Indexed by scenario: ``sites``, ``sites_meeting_rule``, ``share_meeting_rule``,
         ``population``, ``mean_distance_m`` (population-weighted, to the nearest site),
         ``population_beyond_<t>m`` per threshold, ``share_beyond_<t>m``, ``population_unreached``,
-        ``units_without_centre`` and ``method``.
+        ``p90_distance_m``, ``gini``, ``theil``, ``palma`` (of the reached people's distances, see
+        :func:`accessibility.fairness.distance_distribution`), ``units_without_centre`` and
+        ``method``.
     """
     if not scenarios:
         raise AccessibilityError("compare needs at least one scenario")
@@ -100,6 +103,10 @@ def compare(
             row[f"population_beyond_{t:g}m"] = beyond
             row[f"share_beyond_{t:g}m"] = beyond / total if total > 0 else np.nan
         row["population_unreached"] = float(weights[~reached].sum())
+        # Equity beside efficiency: how unevenly the distance is shared (see accessibility.fairness).
+        spread = distance_distribution(np.where(reached, distance, np.inf), weights, ())
+        for key in ("p90_distance_m", "gini", "theil", "palma"):
+            row[key] = spread[key]
         row["units_without_centre"] = _units_without(units, sites) if units is not None else np.nan
         row["method"] = method
         rows.append(row)
