@@ -48,10 +48,13 @@ def _xy(g):
     return (g.x, g.y)
 
 
+@pytest.mark.parametrize("own", [False, True])
 @pytest.mark.parametrize("seed", range(4))
-def test_justification_against_loops(seed):
+def test_justification_against_loops(seed, own):
     demand, candidates, centres = _layers(seed)
-    table = justify_centres(centres, demand, candidates=candidates, thresholds=THRESHOLDS)
+    table = justify_centres(
+        centres, demand, candidates=candidates, thresholds=THRESHOLDS, own_unit_only=own
+    )
     people = [(float(r.population), _xy(r.geometry), r.unit_code) for r in demand.itertuples()]
     sites = [_xy(g) for g in centres.geometry]
     for i, row in table.iterrows():
@@ -92,10 +95,13 @@ def test_justification_against_loops(seed):
             assert row["next_best_site_id"] is None
             continue
         costs = {}
+        # Own-unit measure: the unit's people to the unit's own centres only.
+        kept = [j for j in range(len(sites)) if not own or centres.loc[j, "unit_code"] == unit]
+        before = [sites[j] for j in kept]
         for alt in pool.itertuples():
-            swapped = [s for j, s in enumerate(sites) if j != i] + [_xy(alt.geometry)]
+            swapped = [sites[j] for j in kept if j != i] + [_xy(alt.geometry)]
             costs[alt.site_id] = sum(
-                w * (min(math.dist(p, s) for s in swapped) - min(math.dist(p, s) for s in sites))
+                w * (min(math.dist(p, s) for s in swapped) - min(math.dist(p, s) for s in before))
                 for w, p, u in people
                 if u == unit
             )

@@ -38,6 +38,7 @@ def justify_centres(
     thresholds: Sequence[float] = (700.0, 2000.0, 5000.0, 10000.0),
     network: Any = None,
     cutoff: float = DEFAULT_CUTOFF_M,
+    own_unit_only: bool = False,
 ) -> gpd.GeoDataFrame:
     """The per-centre justification table of a plan.
 
@@ -55,6 +56,11 @@ def justify_centres(
         Walking network (None: straight lines).
     cutoff
         On a network, the farthest walk measured (farther is unreachable).
+    own_unit_only
+        Measure the next-best site as the one-per-unit planner does: the unit's people go to
+        the unit's own centres only (so the cost is never negative). Otherwise they go to the
+        nearest centre of the whole plan, and a negative cost says that an alternative would
+        serve the unit better given the centres around it.
 
     Returns
     -------
@@ -113,7 +119,7 @@ def justify_centres(
     t_max = thresholds[-1]
     newly = has & (d1 <= t_max) & (d2 > t_max)
     out[f"closure_beyond_{t_max:g}m"] = np.bincount(first[newly], weights=w[newly], minlength=n)
-    best = _next_best(centres, demand, candidates, dist, network, cutoff)
+    best = _next_best(centres, demand, candidates, dist, network, cutoff, own_unit_only)
     out = pd.concat([out, best], axis=1)
     out["method"] = "network" if network is not None else "euclidean"
     return gpd.GeoDataFrame(out, geometry=centres.geometry.to_numpy(), crs=settings.CRS)
@@ -185,6 +191,7 @@ def _next_best(
     dist: np.ndarray | sparse.csr_array,
     network: Any,
     cutoff: float,
+    own_unit_only: bool = False,
 ) -> pd.DataFrame:
     """For every centre, the best other candidate of its unit and the extra distance it costs.
 
@@ -224,13 +231,16 @@ def _next_best(
         rows = np.flatnonzero(d_unit == unit)
         if alts is None or rows.size == 0:
             continue
+        members = np.flatnonzero(c_unit == unit)
         here = _dense(dist, rows)
+        if own_unit_only:
+            here = here[:, members]
         alt_pts = pool.iloc[alts]
         alt_dist = _dense(_distances(demand.iloc[rows], alt_pts, network, cutoff))
         now = here.min(axis=1)
         people = float(w[rows].sum())
-        for i in np.flatnonzero(c_unit == unit):
-            others = np.delete(here, i, axis=1)
+        for local, i in enumerate(members):
+            others = np.delete(here, local if own_unit_only else i, axis=1)
             base = others.min(axis=1) if others.shape[1] else np.full(rows.size, np.inf)
             new = np.minimum(base[:, None], alt_dist)
             with np.errstate(invalid="ignore"):
