@@ -122,9 +122,14 @@ def test_one_centre_per_unit(toy):
         "0640280": "f",
     }
     reasons = dict(zip(plan.units["unit_code"], plan.units["reason"]))
-    assert reasons["0640201"].startswith("meets the stop rule (300 m")
-    assert "1 of 2 candidates meet it" in reasons["0640201"]
-    assert reasons["0640250"].startswith("no candidate of 2 meets the stop rule")
+    assert reasons["0640201"].startswith("1 of 2 candidates meet the stop rule (this one is 300 m")
+    assert "only one of them, so there is no runner-up" in reasons["0640201"]
+    assert reasons["0640250"].startswith("none of the 2 candidates meets the stop rule")
+    # Aizputes pagasts: c (250 000 m·people over 150 people) beats d (500 000) by 1 667 m.
+    assert "the runner-up, D (d), gives 3,333 m, 1,667 m (100.0%) worse" in reasons["0640250"]
+    runner = plan.units.set_index("unit_code")
+    assert runner.loc["0640250", "runner_up_site_id"] == "d"
+    assert runner.loc["0640250", "runner_up_mean_distance"] == pytest.approx(500_000 / 150)
     assert reasons["0640260"] == "no candidate in the unit"
     centres = plan.centres.set_index("site_id")
     # Mean distance in Aizpute: the one demand point at (500, 500), b at (900, 900).

@@ -58,6 +58,13 @@ DEFAULT_SITE_FIELDS: dict[str, str] = {
     "site_id": "Site id",
     "kind": "Kind",
     "unit_code": "Unit",
+    # A proposed centre's justification (present on plans from the main job).
+    "reason": "Why here",
+    "population_assigned": "Nearest centre of (people)",
+    "sole_centre": "Only centre within (people)",
+    "nearest_other_centre_m": "Nearest other centre (m)",
+    "next_best": "Next-best site in its unit",
+    "if_closed": "If it closed",
 }
 
 #: Decimal places of longitude/latitude in the page: 5 places is about 1 m.

@@ -15,7 +15,14 @@ from ..coverage.core import proxy_sites, stop_rule
 from ..projection import to_working_crs
 
 #: Candidate kinds in the order used to break ties (an existing centre before a library ...).
-CANDIDATE_KINDS: tuple[str, ...] = ("centre", "library", "stop hub", "unit point")
+CANDIDATE_KINDS: tuple[str, ...] = (
+    "centre",
+    "library",
+    "stop hub",
+    "unit point",
+    "stop",
+    "population point",
+)
 
 #: Columns of the candidates layer, geometry last.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
@@ -47,6 +54,8 @@ def build_candidates(
     stop_distance: float = settings.STOP_RULE_DISTANCE_M,
     network: Any = None,
     fallback: bool = False,
+    every_stop: bool = False,
+    population_candidates: bool = False,
 ) -> gpd.GeoDataFrame:
     """Gather candidate sites and tag each with its unit and whether it meets the stop rule.
 
@@ -73,6 +82,12 @@ def build_candidates(
         Walking network for the stop rule (None: straight lines, said in ``method``).
     fallback
         Measure a straight line where the network cannot reach a candidate.
+    every_stop
+        Also take every stop inside a unit (intercity or not) as a candidate of kind ``"stop"``
+        (stops already taken as hubs keep their ``"stop hub"`` row).
+    population_candidates
+        Also take every population point (grid cell or settlement point of ``points``) as a
+        candidate of kind ``"population point"``, ``source_id`` ``"<unit code>:<row>"``.
 
     Returns
     -------
@@ -96,6 +111,13 @@ def build_candidates(
         parts.append(_from_sites(libraries, "library"))
     if hubs_per_unit > 0:
         parts.append(_stop_hubs(units, stops, hubs_per_unit))
+    if every_stop:
+        taken = set(parts[-1]["source_id"]) if hubs_per_unit > 0 else set()
+        parts.append(_every_stop(units, stops, taken))
+    if population_candidates:
+        if points is None:
+            raise AccessibilityError("population_candidates=True needs the population points")
+        parts.append(_population_points(points))
     if unit_points is not None:
         proxies = proxy_sites(units, how=unit_points, points=points)
         names = units.set_index("unit_code")["unit_name"].astype(str)
@@ -191,5 +213,48 @@ def _stop_hubs(units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, per_unit: int) 
             "source_id": frame["stop_id"].to_numpy(),
         },
         geometry=frame.geometry.to_numpy(),
+        crs=settings.CRS,
+    )
+
+
+def _every_stop(
+    units: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, taken: set[str]
+) -> gpd.GeoDataFrame:
+    """Every stop inside a unit, intercity or not, except those already taken as hubs."""
+    from ..io.units import assign_units
+
+    located = assign_units(to_working_crs(stops, source="stops"), units)
+    located = located[located["unit_code"].notna()]
+    ids = located["stop_id"].astype(str)
+    located = located[~ids.isin(taken)]
+    ids = located["stop_id"].astype(str)
+    names = located["stop_name"] if "stop_name" in located.columns else ids
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ("stop:" + ids).to_numpy(),
+            "name": names.astype(str).to_numpy(),
+            "kind": "stop",
+            "source_id": ids.to_numpy(),
+        },
+        geometry=located.geometry.to_numpy(),
+        crs=settings.CRS,
+    )
+
+
+def _population_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every population point as a candidate, named after its unit and row (stable for one input)."""
+    if "unit_code" not in points.columns:
+        raise MissingColumnError(None, "population points have no such column", field="unit_code")
+    points = to_working_crs(points, source="population points")
+    codes = points["unit_code"].astype(str).to_numpy()
+    source = [f"{code}:{row}" for code, row in zip(codes, range(len(points)), strict=True)]
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ["population point:" + s for s in source],
+            "name": [f"population point {s}" for s in source],
+            "kind": "population point",
+            "source_id": source,
+        },
+        geometry=points.geometry.to_numpy(),
         crs=settings.CRS,
     )

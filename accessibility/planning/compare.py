@@ -13,6 +13,7 @@ from .. import settings
 from .._errors import AccessibilityError, MissingColumnError
 from ..coverage._bounds import has_bounds
 from ..coverage.core import DEFAULT_THRESHOLDS, stop_rule
+from ..coverage.fairness import distance_distribution
 from ..network.distance import nearest
 from ..projection import to_working_crs
 
@@ -59,7 +60,9 @@ def compare(
         ``sites_meeting_rule_low`` and ``_high`` when some stops rest on cut route lists),
         ``population``, ``mean_distance_m`` (population-weighted, to the nearest site),
         ``population_beyond_<t>m`` per threshold, ``share_beyond_<t>m``, ``population_unreached``,
-        ``units_without_centre`` and ``method``.
+        ``p90_distance_m``, ``gini``, ``theil``, ``palma`` (of the reached people's distances, see
+        :func:`accessibility.coverage.fairness.distance_distribution`), ``units_without_centre`` and
+        ``method``.
     """
     if not scenarios:
         raise AccessibilityError("compare needs at least one scenario")
@@ -107,6 +110,10 @@ def compare(
             row[f"population_beyond_{t:g}m"] = beyond
             row[f"share_beyond_{t:g}m"] = beyond / total if total > 0 else np.nan
         row["population_unreached"] = float(weights[~reached].sum())
+        # Equity beside efficiency: how unevenly the distance is shared (see accessibility.coverage.fairness).
+        spread = distance_distribution(np.where(reached, distance, np.inf), weights, ())
+        for key in ("p90_distance_m", "gini", "theil", "palma"):
+            row[key] = spread[key]
         row["units_without_centre"] = _units_without(units, sites) if units is not None else np.nan
         row["method"] = method
         rows.append(row)

@@ -324,7 +324,9 @@ class UnitPlan:
     units
         One row per unit: ``unit_code``, ``unit_name``, ``unit_kind``, ``population``, ``site_id``
         of its centre(s), ``shares_with``, ``candidates``, ``candidates_meeting_rule``,
-        ``meets_rule``, ``mean_distance``, ``reason``.
+        ``meets_rule``, ``mean_distance``, ``runner_up_site_id`` and ``runner_up_mean_distance``
+        (the next-best candidate of the same pool and the unit's mean distance with it instead),
+        ``reason``.
     sharing
         The town–parish pairs sharing a centre, with the rule and reason.
     extra
@@ -464,22 +466,34 @@ def _evaluate_group(
     mean = float(total[best] / people) if people > 0 else float("nan")
     ev["mean_distance"] = mean
     ev["unreached"] = float(w[beyond[:, best]].sum()) if rows.size else 0.0
+    stop_gap = candidates["stop_distance"].to_numpy()[cols][best]
     rule_part = (
-        f"meets the stop rule ({candidates['stop_distance'].to_numpy()[cols][best]:.0f} m to an "
-        f"intercity stop); {ev['n_meeting']} of {cols.size} candidates meet it"
+        f"{ev['n_meeting']} of {cols.size} candidates meet the stop rule (this one is "
+        f"{stop_gap:.0f} m from an intercity stop)"
         if meets.any()
-        else f"no candidate of {cols.size} meets the stop rule"
+        else f"none of the {cols.size} candidates meets the stop rule (this one is "
+        f"{stop_gap:.0f} m from an intercity stop)"
     )
     kind_part = f"; {preferred_kind} candidates preferred" if preferred_kind else ""
+    names = candidates["name"].astype(str).to_numpy()[cols] if "name" in candidates else ids
+    ev["runner_up"] = None
     if rows.size == 0:
         choice_part = "no population figure: chosen by kind and id"
     elif len(pool) == 1:
-        choice_part = "the only candidate in the pool"
+        choice_part = "it is the only one of them, so there is no runner-up"
     else:
         runner = order[1]
+        runner_mean = total[runner] / max(people, 1e-12)
+        worse = runner_mean - mean
+        ev["runner_up"] = {
+            "site_id": ids[runner],
+            "name": names[runner],
+            "mean_distance": float(runner_mean),
+        }
         choice_part = (
-            f"least population-weighted distance among {len(pool)} (mean {mean:.0f} m; next best "
-            f"{ids[runner]} {total[runner] / max(people, 1e-12):.0f} m)"
+            f"of those it gives the least population-weighted mean distance ({mean:,.0f} m); "
+            f"the runner-up, {names[runner]} ({ids[runner]}), gives {runner_mean:,.0f} m, "
+            f"{worse:,.0f} m ({worse / mean if mean > 0 else 0:.1%}) worse"
         )
     ev["reason"] = f"{rule_part}{kind_part}; {choice_part}"
     return ev
@@ -617,6 +631,10 @@ def _assemble(
                 ),
                 "meets_rule": bool(ev["choice"] is not None and ev["n_meeting"] > 0),
                 "mean_distance": mean,
+                "runner_up_site_id": (ev.get("runner_up") or {}).get("site_id"),
+                "runner_up_mean_distance": (ev.get("runner_up") or {}).get(
+                    "mean_distance", float("nan")
+                ),
                 "reason": ev["reason"],
             }
         )

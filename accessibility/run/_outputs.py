@@ -82,6 +82,15 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
             written["plan_shared_units"] = write_csv(tables / "plan_shared_units.csv", shared)
     if result.comparison is not None:
         written["comparison"] = write_csv(tables / "comparison.csv", result.comparison)
+    for key in ("justification", "sharing_alternatives", "fairness"):
+        table = result.plan_details.get(key)
+        if isinstance(table, pd.DataFrame) and len(table):
+            written[f"plan_{key}"] = write_csv(tables / f"plan_{key}.csv", _csv_table(table))
+    for key, mode in result.plan_details.get("scenarios", {}).items():
+        written[f"scenario_{key}"] = write_csv(
+            tables / f"scenario_{key}.csv", _csv_table(file_ready(mode.centres))
+        )
+        layers[f"scenario_{key}"] = file_ready(mode.centres)
     for key in ("stops", "centres", "libraries"):
         layer = result.inputs.layers.get(key)
         if isinstance(layer, gpd.GeoDataFrame):
@@ -249,11 +258,13 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
         shared = result.plan_details.get("shared_units")
         if isinstance(shared, pd.DataFrame) and len(shared):
             report.add(Table(shared, caption="Units sharing a centre, and why"))
+    _plan_sections(report, result, study)
     if result.comparison is not None:
         report.add(
             Heading("Existing network and plan compared"),
             Table(result.comparison, caption="Comparison"),
         )
+    _fairness_section(report, result)
     for key, caption in (
         ("map_existing_png", "Existing centres by unit"),
         ("map_plan_png", "Proposed centres by unit"),
@@ -316,3 +327,163 @@ def _method_notes(result: RunResult, study: Study) -> list[str]:
     from ._headline import method_notes
 
     return notes + method_notes(result, study)
+
+
+def _plan_sections(report: Report, result: RunResult, study: Study) -> None:
+    """The sharing assumption, the per-centre justification and the scenarios beyond one per unit."""
+    details = result.plan_details
+    units = result.inputs.layers["units"]
+    names = units.set_index(units["unit_code"].astype(str))["unit_name"].astype(str)
+    figures = details.get("figures", {})
+    alternatives = details.get("sharing_alternatives")
+    if isinstance(alternatives, pd.DataFrame):
+        shared = details.get("shared_units")
+        k = len(shared) if isinstance(shared, pd.DataFrame) else 0
+        used = alternatives[alternatives["in_plan"]]
+        report.add(
+            Heading("Which units share a centre: an assumption of this study"),
+            Paragraph(
+                f"The target of {figures.get('target')} centres is below the {len(units)} units, so "
+                f"{k} town-parish pairs share one centre. Which pairs share is this study's assumption, "
+                f"not the ministry's list (none is published in the data): under the rule "
+                f"{study.share_rule!r} the planner takes a town and the parish of the same name around "
+                "it first, then a town and a neighbouring parish of the same municipality, smallest "
+                f"combined population first. Of the {len(alternatives)} pairs the rule admits, the table "
+                "ranks each by what sharing costs: the extra population-weighted distance of one centre "
+                "for both units instead of one each. The pairs in the plan rank "
+                + ", ".join(str(int(r)) for r in used["cost_rank"])
+                + " by that cost. Another choice is made with share_rule or target_count in the study "
+                "file."
+            ),
+            Table(
+                alternatives[
+                    [
+                        "cost_rank",
+                        "planner_rank",
+                        "in_plan",
+                        "town_name",
+                        "parish_name",
+                        "rule",
+                        "combined_population",
+                        "cost_per_resident_m",
+                    ]
+                ],
+                caption="Town-parish pairs that could share a centre, cheapest first",
+                max_rows=25,
+            ),
+        )
+    second = details.get("second_centres")
+    if isinstance(second, pd.DataFrame) and len(second):
+        report.add(
+            Heading("Which units get a second centre: an assumption of this study"),
+            Paragraph(
+                f"The target of {figures.get('target')} centres is above the {len(units)} units: the "
+                f"{len(second)} units where a second centre cuts the population-weighted distance most "
+                "get one (exact 2-median inside the unit). This ranking is the study's assumption, not "
+                "a ministry list."
+            ),
+            Table(second, caption="Units with a second centre"),
+        )
+    why = details.get("justification")
+    if isinstance(why, pd.DataFrame) and len(why):
+        t = study.distance_thresholds
+        t_max = f"{max(t):g}"
+        columns = [
+            "site_id",
+            "name",
+            "unit_code",
+            "population_assigned",
+            f"sole_within_{t_max}m",
+            "nearest_other_centre_m",
+            "next_best_name",
+            "next_best_extra_mean_m",
+            "closure_extra_mean_m",
+            f"closure_beyond_{t_max}m",
+        ]
+        shown = why.sort_values("population_assigned", ascending=False)
+        report.add(
+            Heading("Why each centre is where it is"),
+            Paragraph(
+                "For every proposed centre: the people for whom it is the nearest centre; those for "
+                f"whom it is the only centre within {float(t_max) / 1000:g} km; the distance to the "
+                "nearest other centre; the next-best site of its unit and how much farther, per "
+                "resident of the unit, the unit's people would go with it instead; and what closing "
+                "it would do: how much farther its people would go to their next centre, on average, "
+                f"and how many would then have none within {float(t_max) / 1000:g} km. Largest "
+                "centres first; every centre and threshold is in tables/plan_justification.csv."
+            ),
+            Table(
+                shown[[c for c in columns if c in shown.columns]],
+                caption="Per-centre justification",
+                max_rows=30,
+            ),
+        )
+    modes = details.get("scenarios", {})
+    if modes:
+        lines = []
+        for mode in modes.values():
+            counts = mode.centres["unit_code"].value_counts()
+            several = counts[counts > 1]
+            listed = ", ".join(f"{names.get(c, c)} {n}" for c, n in several.head(12).items())
+            notes = mode.notes
+            lines.append(
+                f"{mode.name}: {len(mode.centres)} centres; units with more than one: "
+                f"{listed or 'none'}. Solved on {notes['demand_blocks']:,} demand blocks and "
+                f"{notes['candidates_used']:,} of {notes['candidates_in_pool']:,} candidates "
+                f"(best per unit and {notes['block_m'] / 1000:g} km block), by the "
+                f"{notes['solver']} ({notes['status']}, within {notes['gap']:.1%} of the optimum "
+                "of that reduced instance); the figures in the comparison are measured on every "
+                "population point."
+            )
+        report.add(
+            Heading("Beyond one centre per unit"),
+            Paragraph(
+                "The ministry asks for at least one centre in every state city, town and parish. Two "
+                "scenarios show what more centres would buy, both keeping one in every unit: "
+                f"{study.extra_centres} more centres placed where they cut the population-weighted "
+                "distance to the nearest centre most, and a cap of "
+                f"{study.max_population_per_centre:,.0f} people per centre, so that a unit above it gets "
+                "as many centres as it needs. Both numbers are assumptions of this study "
+                "(extra_centres, max_population_per_centre in the study file)."
+            ),
+            Bullets(lines),
+        )
+
+
+def _fairness_section(report: Report, result: RunResult) -> None:
+    """Distribution and inequality of the distance to the nearest centre, per scenario."""
+    table = result.plan_details.get("fairness")
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        return
+    shares = [c for c in table.columns if c.startswith("share_within_")]
+    columns = [
+        "scenario",
+        "population",
+        *shares,
+        "mean_distance_m",
+        "p90_distance_m",
+        "gini",
+        "theil",
+        "palma",
+    ]
+    national = table[table["area"] == "national"][columns]
+    plan = table[(table["scenario"] == "plan") & (table["area"] != "national")]
+    report.add(
+        Heading("Fairness of access"),
+        Paragraph(
+            "How evenly the distance to the nearest centre is shared, population-weighted: the share "
+            "within each distance, the mean, the 90th percentile (90 % of people live closer), the "
+            "Gini index (0 when everyone travels the same distance), Theil's T index, and the Palma "
+            "ratio (distance travelled by the farthest 10 % over that of the nearest 40 %). Lower is "
+            "fairer for the last three. Per municipality for every scenario in "
+            "tables/plan_fairness.csv."
+        ),
+        Table(national, caption="Fairness, national, by scenario"),
+        Table(
+            plan[["area", "name", *columns[1:]]]
+            if "name" in plan.columns
+            else plan[["area", *columns[1:]]],
+            caption="Fairness of the plan by municipality",
+            max_rows=50,
+        ),
+    )

@@ -61,10 +61,14 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
         stops,
         libraries=layers.get("libraries"),
         centres=layers.get("centres"),
-        unit_points="population_centre" if points is not None else "representative_point",
+        # With population points every cell is a candidate, so no extra unit point is needed;
+        # without them a point inside each unit keeps every unit in the pool.
+        unit_points=None if points is not None else "representative_point",
         points=points,
         stop_distance=study.stop_distance,
         network=network,
+        every_stop=True,
+        population_candidates=points is not None,
     )
     demand, demand_words = demand_points(units, points)
     result.plan_details["candidates"] = candidates
@@ -80,6 +84,7 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
         )
         result.plan = plan.centres
         figures = plan.summary()
+        _justify_and_scenarios(result, study, units, candidates, demand, plan, network)
         result.plan_details.update(
             shared_units=plan.sharing,
             second_centres=plan.extra,
@@ -171,6 +176,8 @@ def comparison(
     if "libraries" in layers:
         scenarios["every library a centre"] = layers["libraries"]
     scenarios["plan"] = result.plan
+    for mode in result.plan_details.get("scenarios", {}).values():
+        scenarios[mode.name] = mode.centres
     table = compare(
         scenarios,
         demand,
@@ -180,4 +187,123 @@ def comparison(
         thresholds=study.distance_thresholds,
         stop_distance=study.stop_distance,
     )
+    result.plan_details["fairness"] = _fairness(scenarios, demand, units, result, study)
     return table.reset_index()
+
+
+def _justify_and_scenarios(
+    result: RunResult,
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    plan: Any,
+    network: Any,
+) -> None:
+    """Per-centre justification, the sharing alternatives, and the scenarios beyond one per unit."""
+    from ..planning.justify import justify_centres, sharing_alternatives
+    from ..planning.modes import plan_modes
+
+    thresholds = study.distance_thresholds
+    why = justify_centres(
+        plan.centres,
+        demand,
+        candidates=candidates,
+        thresholds=thresholds,
+        network=network,
+        own_unit_only=True,
+    )
+    result.plan_details["justification"] = why
+    # The popup and table columns of each proposed centre, in words.
+    t_max = max(thresholds)
+    result.plan = result.plan.assign(
+        population_assigned=why["population_assigned"].to_numpy(),
+        sole_centre=[
+            ", ".join(f"{t / 1000:g} km: {r[f'sole_within_{t:g}m']:,.0f}" for t in thresholds)
+            for _, r in why.iterrows()
+        ],
+        nearest_other_centre_m=why["nearest_other_centre_m"].to_numpy(),
+        next_best=[
+            f"{r['next_best_name']} ({r['next_best_site_id']}), "
+            f"+{r['next_best_extra_mean_m']:,.0f} m per resident of the unit"
+            if isinstance(r["next_best_site_id"], str)
+            else "no other candidate in the unit"
+            for _, r in why.iterrows()
+        ],
+        if_closed=[
+            f"{r['closure_population_moved']:,.0f} people move, "
+            f"{r['closure_extra_mean_m']:,.0f} m farther on average "
+            f"(at most {r['closure_extra_max_m']:,.0f} m); "
+            f"{r[f'closure_beyond_{t_max:g}m']:,.0f} newly beyond {t_max / 1000:g} km"
+            for _, r in why.iterrows()
+        ],
+    )
+    n_units = len(units)
+    if plan.target < n_units:
+        result.plan_details["sharing_alternatives"] = sharing_alternatives(
+            units, candidates, demand, plan, rule=study.share_rule, network=network
+        )
+    modes = {}
+    if study.extra_centres > 0:
+        modes["extra"] = plan_modes(
+            units, candidates, demand, extra=study.extra_centres, network=network
+        )
+    if study.max_population_per_centre > 0:
+        modes["capacity"] = plan_modes(
+            units,
+            candidates,
+            demand,
+            max_population=study.max_population_per_centre,
+            network=network,
+        )
+    result.plan_details["scenarios"] = modes
+
+
+def _fairness(
+    scenarios: dict[str, gpd.GeoDataFrame],
+    demand: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    result: RunResult,
+    study: Study,
+) -> pd.DataFrame:
+    """Fairness of every scenario's distances, nationally and per municipality (long table)."""
+    from ..coverage.fairness import distance_fairness
+    from ..network.distance import nearest
+
+    municipality = units.set_index(units["unit_code"].astype(str))["municipality_code"]
+    names = None
+    municipalities = result.inputs.layers.get("municipalities")
+    if municipalities is not None and "municipality_name" in municipalities.columns:
+        names = dict(
+            zip(
+                municipalities["municipality_code"].astype(str),
+                municipalities["municipality_name"].astype(str),
+                strict=False,
+            )
+        )
+    elif "municipality_name" in units.columns:
+        names = dict(
+            zip(
+                units["municipality_code"].astype(str),
+                units["municipality_name"].astype(str),
+                strict=False,
+            )
+        )
+    groups = demand["unit_code"].astype(str).map(municipality).to_numpy()
+    frames = []
+    for name, sites in scenarios.items():
+        if len(sites) == 0:
+            continue
+        found = nearest(demand, sites, network=result.inputs.network)
+        table = distance_fairness(
+            found["distance"].to_numpy(dtype=float),
+            demand["population"].to_numpy(dtype=float),
+            groups,
+            thresholds=study.distance_thresholds,
+            names=names,
+        )
+        frames.append(table.reset_index().assign(scenario=name))
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[["scenario", *[c for c in out.columns if c != "scenario"]]]

@@ -53,6 +53,12 @@ class Study:
         one of :data:`SHARE_RULES`.
     max_snap
         Largest distance (metres) at which a point is attached to the walking network.
+    extra_centres
+        The "at least one centre per unit and N more" scenario shown beside the plan: N (0: not
+        shown). An assumption of the study, not a ministry figure.
+    max_population_per_centre
+        The population-cap scenario shown beside the plan: most people per centre, so that a
+        unit above it gets as many centres as it needs (0: not shown). An assumption of the study.
     """
 
     name: str = "Client service centre accessibility"
@@ -67,6 +73,8 @@ class Study:
     planner: str = "one_per_unit"
     share_rule: str = "same_name_then_adjacent"
     max_snap: float = 500.0
+    extra_centres: int = 10
+    max_population_per_centre: float = 50_000.0
 
     def to_dict(self) -> dict[str, Any]:
         """The study as plain data (TOML/JSON ready; None values omitted)."""
@@ -161,6 +169,14 @@ def _check_value(key: str, value: Any, source: str) -> Any:
     if key in ("stop_distance", "grid_resolution", "max_snap"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise fail("a positive number of metres")
+        return float(value)
+    if key == "extra_centres":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail("a whole number, 0 or more")
+        return value
+    if key == "max_population_per_centre":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise fail("a number of people, 0 or more")
         return float(value)
     if key in ("population_year", "target_count"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
