@@ -17,7 +17,7 @@ from .feed import Feed
 from .raptor import INF, Timetable, day_timetable, raptor
 
 #: Memory (bytes) the label arrays of one batch of sources may take.
-BATCH_BYTES: int = 256 * 2**20
+BATCH_BYTES: int = 512 * 2**20
 
 Layer = gpd.GeoDataFrame | gpd.GeoSeries
 
@@ -41,10 +41,10 @@ def parse_clock(value: Any) -> int:
 
 
 def walk_seconds(metres: np.ndarray, walk_speed_kmh: float) -> np.ndarray:
-    """Walking time in whole seconds (rounded up) at ``walk_speed_kmh``."""
+    """Walking time in whole seconds (to the nearest) at ``walk_speed_kmh``."""
     if not walk_speed_kmh > 0:
         raise AccessibilityError(f"walk_speed_kmh must be positive, not {walk_speed_kmh!r}")
-    return np.ceil(np.asarray(metres, dtype=float) * 3.6 / walk_speed_kmh).astype(np.int64)
+    return np.rint(np.asarray(metres, dtype=float) * 3.6 / walk_speed_kmh).astype(np.int64)
 
 
 def walk_matrix(
@@ -98,7 +98,8 @@ def footpaths(
 
 def batch_size(n_stops: int) -> int:
     """Sources per RAPTOR batch so that its label arrays stay within :data:`BATCH_BYTES`."""
-    return max(1, int(BATCH_BYTES // (4 * 4 * max(n_stops, 1))))
+    # Three int32 label arrays and two boolean masks per stop and source.
+    return max(1, int(BATCH_BYTES // (14 * max(n_stops, 1))))
 
 
 def _rows(matrix: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,6 +121,7 @@ def run_sources(
     target_of_source: np.ndarray | None = None,
     max_transfers: int = 3,
     deadline: np.ndarray | int | None = None,
+    order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Earliest arrival (seconds) at targets from sources, through stops, in memory-bounded batches.
 
@@ -136,6 +138,8 @@ def run_sources(
     target_of_source
         When given, the one target of each source: the result is one value per source.
         Otherwise the result is sources x targets.
+    order
+        The order in which sources are batched (near ones together run faster).
     max_transfers, deadline
         As for :func:`~accessibility.transit.raptor.raptor` (deadline per source or scalar).
 
@@ -153,9 +157,15 @@ def run_sources(
     size = batch_size(tt.n_stops)
     out = np.full(n if target_of_source is not None else (n, egress.shape[0]), INF, dtype=np.int64)
     active = np.flatnonzero(np.diff(access.indptr) > 0)
+    if order is not None:
+        # Sources near each other share patterns, so a batch touches fewer of them.
+        active = np.asarray(order)[np.diff(access.indptr)[np.asarray(order)] > 0]
     for b in range(0, len(active), size):
         rows = active[b : b + size]
         owner, stop, secs = _rows(access, rows)
+        targets = None
+        if target_of_source is not None:
+            targets = _rows(egress, target_of_source[rows])
         labels = raptor(
             tt,
             owner,
@@ -164,9 +174,10 @@ def run_sources(
             len(rows),
             max_transfers=max_transfers,
             deadline=limit[rows],
+            target=targets,
         )
         if target_of_source is not None:
-            t_owner, t_stop, t_secs = _rows(egress, target_of_source[rows])
+            t_owner, t_stop, t_secs = targets
             if len(t_owner) == 0:
                 continue
             values = labels[t_stop, t_owner].astype(np.int64) + t_secs
@@ -176,13 +187,13 @@ def run_sources(
         else:
             coo = egress.tocoo()
             values = labels[coo.col].astype(np.int64) + coo.data[:, None].astype(np.int64)
-            order = np.argsort(coo.row, kind="stable")
-            values, targets = values[order], coo.row[order]
-            if len(targets) == 0:
+            by_target = np.argsort(coo.row, kind="stable")
+            values, target_rows = values[by_target], coo.row[by_target]
+            if len(target_rows) == 0:
                 continue
-            starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
+            starts = np.flatnonzero(np.r_[True, target_rows[1:] != target_rows[:-1]])
             reduced = np.minimum.reduceat(values, starts, axis=0)
-            out[np.ix_(rows, targets[starts])] = np.minimum(reduced.T, INF)
+            out[np.ix_(rows, target_rows[starts])] = np.minimum(reduced.T, INF)
     return np.where(out >= INF, INF, out)
 
 

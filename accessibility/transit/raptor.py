@@ -162,6 +162,7 @@ def raptor(
     *,
     max_transfers: int = 3,
     deadline: np.ndarray | int | None = None,
+    target: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Earliest arrival at every stop for each source (one RAPTOR run for all of them).
 
@@ -179,30 +180,42 @@ def raptor(
     deadline
         Per source (or one for all): labels later than it are dropped (nothing after it is of
         use), which prunes the search.
+    target
+        ``(source, stop, seconds)``: the stops from which each source's one target is reached
+        and the walk from them. After every round a source's labels later than its best
+        arrival at its target so far are dropped (they cannot lead to an earlier arrival).
 
     Returns
     -------
     numpy.ndarray
-        int32 (stops x sources) earliest arrival in seconds, :data:`INF` where unreachable.
-        The access labels themselves are included (a source "arrives" at its access stops).
+        int32 (stops x sources) earliest arrival BY VEHICLE in seconds, :data:`INF` where
+        unreachable or pruned. A journey ends with a walk from one of these arrivals (the walk
+        to the stop and each transfer are single walks, never chained, so that the latest
+        departure, the same search on the reversed timetable, is the exact mirror). With
+        ``target`` only the labels that can still improve the target are exact.
     """
     S, Q = tt.n_stops, n_sources
-    limit = (
-        np.full(Q, INF - 1, dtype=np.int64)
-        if deadline is None
-        else np.broadcast_to(np.asarray(deadline, dtype=np.int64), (Q,))
-    )
+    limit = np.full(Q, INF - 1, dtype=np.int64)
+    if deadline is not None:
+        limit = np.minimum(limit, np.broadcast_to(np.asarray(deadline, dtype=np.int64), (Q,)))
     best = np.full((S, Q), INF, dtype=np.int32)
     ok = access_time <= limit[access_source]
     np.minimum.at(best, (access_stop[ok], access_source[ok]), access_time[ok].astype(np.int32))
     improved = best < INF
-    limit32 = np.minimum(limit, INF - 1).astype(np.int32)
+    # Arrivals by vehicle, apart from arrivals on foot: a walking transfer may follow a vehicle
+    # arrival even when the stop was reached earlier on foot (walks are not chained, and the
+    # footpaths need not be transitively closed).
+    vehicle = np.full((S, Q), INF, dtype=np.int32)
     foot = tt.foot
     for _ in range(max_transfers + 1):
+        if target is not None:
+            limit = np.minimum(limit, _target_best(vehicle, target, Q))
+            improved &= best <= limit[None, :]
         marked_stop = improved.any(axis=1)
         if not marked_stop.any():
             break
         prev = best.copy()
+        reached = np.zeros((S, Q), dtype=bool)
         hit = marked_stop[tt.ps_stop]
         # Boarding at the last stop of a pattern leads nowhere.
         last = np.r_[tt.ps_pattern[1:] != tt.ps_pattern[:-1], True] if len(hit) else hit
@@ -212,40 +225,63 @@ def raptor(
         for p, pos0 in zip(patterns.tolist(), first_pos.tolist(), strict=True):
             stops = tt.pattern_stops[p]
             board = stops[pos0:-1]
+            # Only the sources improved at a stop of this pattern can board anything new.
             cols = np.flatnonzero(improved[board].any(axis=0))
             if len(cols) == 0:
                 continue
-            t = prev[board][:, cols].astype(np.int64)
+            t = prev[np.ix_(board, cols)].astype(np.int64)
             n = len(tt.pattern_dep[p])
             offsets = np.arange(pos0, len(stops) - 1, dtype=np.int64)[:, None]
             trip = np.searchsorted(tt.pattern_key[p], t + _OFF + offsets * _BIG) - offsets * n
             np.minimum.accumulate(trip, axis=0, out=trip)
             arrival = tt.pattern_arr[p][trip, offsets + 1]
-            arrival = np.where(arrival <= limit32[cols], arrival, INF).astype(np.int32)
-            target = stops[pos0 + 1 :]
+            arrival[arrival > limit[cols]] = INF
+            target_stops = stops[pos0 + 1 :]
             if tt.pattern_repeats[p]:
-                rows = np.repeat(target, len(cols))
-                np.minimum.at(best, (rows, np.tile(cols, len(target))), arrival.ravel())
+                rows = np.repeat(target_stops, len(cols))
+                tiled = np.tile(cols, len(target_stops))
+                before = vehicle[rows, tiled]
+                np.minimum.at(vehicle, (rows, tiled), arrival.ravel())
+                reached[rows, tiled] |= vehicle[rows, tiled] < before
             else:
-                block = best[np.ix_(target, cols)]
-                best[np.ix_(target, cols)] = np.minimum(block, arrival)
+                index = np.ix_(target_stops, cols)
+                old = vehicle[index]
+                better = arrival < old
+                vehicle[index] = np.where(better, arrival, old)
+                reached[index] |= better
+        np.minimum(best, vehicle, out=best)
         # Walking transfers from the stops reached by a vehicle in this round (no chained walks).
-        reached = best < prev
-        from_stops = np.flatnonzero(reached.any(axis=1))
-        if foot.nnz and len(from_stops):
-            sub = foot[from_stops]
-            coo = sub.tocoo()
-            src = from_stops[coo.row]
-            vals = np.where(
-                reached[src], best[src].astype(np.int64) + coo.data[:, None].astype(np.int64), INF
-            )
-            vals = np.where(vals <= limit32[None, :], vals, INF).astype(np.int32)
-            order = np.argsort(coo.col, kind="stable")
-            to = coo.col[order]
-            vals = vals[order]
-            starts = np.flatnonzero(np.r_[True, to[1:] != to[:-1]])
-            reduced = np.minimum.reduceat(vals, starts, axis=0)
-            dest = to[starts]
-            best[dest] = np.minimum(best[dest], reduced)
+        if foot.nnz:
+            stop, source = np.nonzero(reached)
+            if len(stop):
+                ptr = foot.indptr
+                lengths = ptr[stop + 1] - ptr[stop]
+                first = np.repeat(ptr[stop] - np.cumsum(np.r_[0, lengths[:-1]]), lengths)
+                idx = first + np.arange(lengths.sum())
+                pair = np.repeat(np.arange(len(stop)), lengths)
+                to = foot.indices[idx].astype(np.int64)
+                src = source[pair]
+                value = vehicle[stop[pair], src].astype(np.int64) + foot.data[idx]
+                keep = value <= limit[src]
+                key = to[keep] * Q + src[keep]
+                value = value[keep]
+                order = np.argsort(key, kind="stable")
+                key, value = key[order], value[order]
+                if len(key):
+                    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+                    flat = best.reshape(-1)
+                    keys = key[starts]
+                    flat[keys] = np.minimum(flat[keys], np.minimum.reduceat(value, starts))
         improved = best < prev
-    return best
+    return vehicle
+
+
+def _target_best(
+    best: np.ndarray, target: tuple[np.ndarray, np.ndarray, np.ndarray], n: int
+) -> np.ndarray:
+    """Each source's best arrival at its target from the labels so far (INF when none)."""
+    source, stop, seconds = target
+    out = np.full(n, INF, dtype=np.int64)
+    if len(source):
+        np.minimum.at(out, source, best[stop, source].astype(np.int64) + seconds)
+    return out
