@@ -138,7 +138,7 @@ def _random_feed(tmp_path, seed):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_random_feeds_against_time_expanded_graph(tmp_path, seed):
-    feed, stops = _random_feed(tmp_path, seed)
+    feed, _ = _random_feed(tmp_path, seed)
     rng = np.random.default_rng(100 + seed)
     origins = _points(
         *[(500_000 + rng.uniform(0, 5000), 300_000 + rng.uniform(0, 5000)) for _ in range(5)]

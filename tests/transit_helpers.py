@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import networkx as nx
@@ -103,7 +104,7 @@ def time_expanded_earliest(
         g.add_edge("origin", wait(stop, start + w), weight=start + w)
     for stop, times in waits.items():
         ordered = sorted(times)
-        for t0, t1 in zip(ordered, ordered[1:], strict=False):
+        for t0, t1 in itertools.pairwise(ordered):
             g.add_edge(("wait", stop, t0), ("wait", stop, t1), weight=t1 - t0)
     lengths = nx.single_source_dijkstra_path_length(g, "origin")
     best: dict[int, float] = {}

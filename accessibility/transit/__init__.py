@@ -13,6 +13,8 @@ from .feed import Feed, load_feed
 from .journeys import footpaths, latest_departures, transit_times
 from .raptor import Timetable, day_timetable, raptor
 from .round_trip import round_trip_centres, round_trip_units, round_trips
+from .service import intercity_routes, service_rule, stop_service
+from .synthetic import synthetic_feed
 
 __all__ = [
     "Feed",
@@ -20,12 +22,16 @@ __all__ = [
     "active_services",
     "day_timetable",
     "footpaths",
+    "intercity_routes",
     "latest_departures",
     "load_feed",
     "raptor",
     "round_trip_centres",
     "round_trip_units",
     "round_trips",
+    "service_rule",
+    "stop_service",
+    "synthetic_feed",
     "transit_times",
     "trips_on",
 ]

@@ -214,7 +214,8 @@ def raptor(
         marked_stop = improved.any(axis=1)
         if not marked_stop.any():
             break
-        prev = best.copy()
+        # Boarding reads ``best`` as the previous round left it: this round's arrivals go to
+        # ``vehicle`` and reach ``best`` only after the scan (at most k vehicles in round k).
         reached = np.zeros((S, Q), dtype=bool)
         hit = marked_stop[tt.ps_stop]
         # Boarding at the last stop of a pattern leads nowhere.
@@ -229,7 +230,7 @@ def raptor(
             cols = np.flatnonzero(improved[board].any(axis=0))
             if len(cols) == 0:
                 continue
-            t = prev[np.ix_(board, cols)].astype(np.int64)
+            t = best[np.ix_(board, cols)].astype(np.int64)
             n = len(tt.pattern_dep[p])
             offsets = np.arange(pos0, len(stops) - 1, dtype=np.int64)[:, None]
             trip = np.searchsorted(tt.pattern_key[p], t + _OFF + offsets * _BIG) - offsets * n
@@ -249,6 +250,7 @@ def raptor(
                 better = arrival < old
                 vehicle[index] = np.where(better, arrival, old)
                 reached[index] |= better
+        improved = reached & (vehicle < best)
         np.minimum(best, vehicle, out=best)
         # Walking transfers from the stops reached by a vehicle in this round (no chained walks).
         if foot.nnz:
@@ -271,8 +273,10 @@ def raptor(
                     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
                     flat = best.reshape(-1)
                     keys = key[starts]
-                    flat[keys] = np.minimum(flat[keys], np.minimum.reduceat(value, starts))
-        improved = best < prev
+                    walked = np.minimum.reduceat(value, starts)
+                    better = walked < flat[keys]
+                    flat[keys[better]] = walked[better]
+                    improved.reshape(-1)[keys[better]] = True
     return vehicle
 
 

@@ -108,7 +108,9 @@ def round_trips(
         ``time_at_centre_minutes`` (opening time available between them; NaN without a round
         trip), and with ``details`` ``leave_home``, ``back_home`` and ``time_away_minutes`` of
         the plan "earliest arrival, latest return" (the longest visit; a shorter one may be
-        possible). Times are pandas Timestamps on ``date`` (NaT when there is no journey).
+        possible). Times are pandas Timestamps on ``date``; NaT when there is no journey of use
+        for a visit (an arrival after ``close_time`` minus the stay, or a return leaving before
+        ``open_time`` plus the stay, is not searched for).
         ``attrs["round_trip"]`` holds the parameters and the walking method.
     """
     day = as_date(date)
@@ -164,9 +166,9 @@ def round_trips(
         day, _ints(np.where(np.isfinite(leave), leave, np.inf))
     ).to_numpy()
     out["round_trip"] = ok
-    out["time_at_centre_minutes"] = np.where(
-        ok, (np.minimum(leave, t_close) - served_from) / 60.0, np.nan
-    )
+    at_centre = np.full(n, np.nan)
+    at_centre[ok] = (np.minimum(leave[ok], t_close) - served_from[ok]) / 60.0
+    out["time_at_centre_minutes"] = at_centre
     if details:
         home_leave = np.full(n, np.inf)
         home_back = np.full(n, np.inf)
@@ -199,7 +201,10 @@ def round_trips(
             home_back[f] = np.minimum(home, leave[f] + walk_f)
         out["leave_home"] = _timestamps(day, _ints(home_leave)).to_numpy()
         out["back_home"] = _timestamps(day, _ints(home_back)).to_numpy()
-        out["time_away_minutes"] = np.where(ok, (home_back - home_leave) / 60.0, np.nan)
+        away = np.full(n, np.nan)
+        known = ok & np.isfinite(home_back) & np.isfinite(home_leave)
+        away[known] = (home_back[known] - home_leave[known]) / 60.0
+        out["time_away_minutes"] = away
     out.attrs["round_trip"] = {
         "date": day.isoformat(),
         "open_time": open_time,

@@ -84,7 +84,7 @@ def synthetic_feed(
     *,
     n_stops: int = 10_000,
     trips_per_day: int = 5_000,
-    mean_stops_per_trip: int = 65,
+    mean_stops_per_trip: int = 100,
     seed: int = 0,
     stops_path: str | PathLike[str] | None = None,
     start_date: str = "20240101",
