@@ -14,12 +14,16 @@ from scipy.spatial import cKDTree
 
 from .. import settings
 
-#: Services of the synthetic feed: weekday flags (Monday first) and their share of weekday trips.
-SERVICES: dict[str, tuple[tuple[int, ...], float]] = {
-    "MOTH": ((1, 1, 1, 1, 0, 0, 0), 1.0),
-    "FR": ((0, 0, 0, 0, 1, 0, 0), 1.0),
-    "SA": ((0, 0, 0, 0, 0, 1, 0), 0.45),
-    "SU": ((0, 0, 0, 0, 0, 0, 1), 0.35),
+#: Services of the synthetic feed: weekday flags (Monday first), share of the weekday trips, and
+#: the season (``"spring"`` until 31 May, ``"autumn"`` from 1 June, ``"year"``). Weekdays have a
+#: fuller spring timetable and a thinner one from June, as seasonal timetables do.
+SERVICES: dict[str, tuple[tuple[int, ...], float, str]] = {
+    "MOTH": ((1, 1, 1, 1, 0, 0, 0), 1.0, "spring"),
+    "FR": ((0, 0, 0, 0, 1, 0, 0), 1.0, "spring"),
+    "MOTH_B": ((1, 1, 1, 1, 0, 0, 0), 0.5, "autumn"),
+    "FR_B": ((0, 0, 0, 0, 1, 0, 0), 0.5, "autumn"),
+    "SA": ((0, 0, 0, 0, 0, 1, 0), 0.45, "year"),
+    "SU": ((0, 0, 0, 0, 0, 0, 1), 0.35, "year"),
 }
 
 
@@ -79,6 +83,15 @@ def _route_path(
     return np.asarray(path, dtype=np.int64)
 
 
+def _season_dates(season: str, start_date: str, end_date: str) -> tuple[str, str]:
+    split = start_date[:4]
+    if season == "spring":
+        return start_date, f"{split}0531"
+    if season == "autumn":
+        return f"{split}0601", end_date
+    return start_date, end_date
+
+
 def synthetic_feed(
     path: str | PathLike[str],
     *,
@@ -90,15 +103,15 @@ def synthetic_feed(
     start_date: str = "20240101",
     end_date: str = "20241231",
 ) -> Path:
-    """Write a synthetic GTFS zip: stops, routes along corridors, four weekly services.
+    """Write a synthetic GTFS zip: stops, routes along chains of stops, seasonal weekly services.
 
-    Routes run both ways along straight corridors through the stops (so they pass through the
-    same towns and meet); about a third are intercity (route numbers 7xxx, longer, more
-    trips), the rest regional (5xxx, 6xxx). Monday-Thursday and Friday each run about
-    ``trips_per_day`` trips, Saturday 45 % and Sunday 35 % of that, times rounded to the minute
-    at 35-60 km/h with a 30 s stop; 1 May is a holiday (calendar_dates removes the weekday
-    services and adds Sunday's). With the defaults the zip holds about 10,000 stops and one
-    million stop times.
+    Routes run both ways along chains of neighbouring stops heading roughly one way (so they
+    pass through the same towns and meet); about a third are intercity (route numbers 7xxx, longer, more
+    trips), the rest regional (5xxx, 6xxx). Until 31 May a weekday runs about
+    ``trips_per_day`` trips, from 1 June half as many; Saturday 45 % and Sunday 35 %. Times are
+    rounded to the minute at 35-60 km/h with a 30 s stop; 1 May is a holiday (calendar_dates
+    removes the weekday services and adds Sunday's). With the defaults the zip holds 10,000
+    stops and about a million stop times (see :data:`SERVICES`).
 
     Parameters
     ----------
@@ -139,7 +152,7 @@ def synthetic_feed(
         hop = np.linalg.norm(np.diff(xy[path_], axis=0), axis=1) * 1.25 / speed + 30
         patterns.append((route_id, path_, hop, per_day))
     trip_rows, st_parts = [], []
-    for service, (_, share) in SERVICES.items():
+    for service, (_, share, _season) in SERVICES.items():
         for route_id, path_, hop, per_day in patterns:
             n = int(rng.binomial(per_day, share)) if share < 1 else per_day
             for k in range(n):
@@ -184,7 +197,10 @@ def synthetic_feed(
         "routes.txt": pd.DataFrame(routes, columns=["route_id", "route_short_name", "route_type"]),
         "trips.txt": pd.DataFrame(trip_rows, columns=["route_id", "service_id", "trip_id"]),
         "calendar.txt": pd.DataFrame(
-            [(s, *flags, start_date, end_date) for s, (flags, _) in SERVICES.items()],
+            [
+                (s, *flags, *_season_dates(season, start_date, end_date))
+                for s, (flags, _, season) in SERVICES.items()
+            ],
             columns=[
                 "service_id",
                 "monday",
