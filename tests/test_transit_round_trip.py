@@ -115,3 +115,29 @@ def test_home_by_limits_the_return(setup):
     result = round_trips(points, centres, feed, date=DAY, home_by="17:00")
     assert not result["round_trip"].iloc[0]  # the 16:30 bus is home only at 17:10
     assert np.isnan(result["time_away_minutes"].iloc[0])
+
+
+def test_round_trip_matrix_in_mclp(setup):
+    from accessibility.planning import mclp
+    from accessibility.transit import round_trip_matrix
+
+    feed, points, _ = setup
+    # Candidates: the town, and a site in village V2 (its residents walk there and back).
+    candidates = gpd.GeoDataFrame(
+        geometry=[shapely.Point(*STOPS["T"]), shapely.Point(*STOPS["V2"])], crs="EPSG:3059"
+    )
+    matrix = round_trip_matrix(points, candidates, feed, date=DAY)
+    feasible = matrix.toarray() > 0
+    feasible[matrix.tocoo().row, matrix.tocoo().col] = True
+    assert feasible.tolist() == [[True, False], [False, True], [False, False], [True, False]]
+    # The same answers as round_trips with each candidate assigned.
+    for j in range(2):
+        frame = points.assign(site=j)
+        result = round_trips(frame, candidates, feed, date=DAY, assign="site", details=False)
+        assert result["round_trip"].tolist() == feasible[:, j].tolist()
+    assert matrix[0, 0] == pytest.approx(8 * 60 + 10 - 5 * 60)  # 05:00 to 08:10
+    weights = points["population"].to_numpy()
+    one = mclp(matrix, 1, radius=1440, weights=weights)
+    assert one.selected.tolist() == [0] and one.objective == pytest.approx(120)
+    two = mclp(matrix, 2, radius=1440, weights=weights)
+    assert two.objective == pytest.approx(170)

@@ -12,7 +12,7 @@ from .calendar import active_services, trips_on
 from .feed import Feed, load_feed
 from .journeys import footpaths, latest_departures, transit_times
 from .raptor import Timetable, day_timetable, raptor
-from .round_trip import round_trip_centres, round_trip_units, round_trips
+from .round_trip import round_trip_centres, round_trip_matrix, round_trip_units, round_trips
 from .service import intercity_routes, service_rule, stop_service
 from .synthetic import synthetic_feed
 
@@ -27,6 +27,7 @@ __all__ = [
     "load_feed",
     "raptor",
     "round_trip_centres",
+    "round_trip_matrix",
     "round_trip_units",
     "round_trips",
     "service_rule",

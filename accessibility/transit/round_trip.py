@@ -300,3 +300,72 @@ def round_trip_centres(result: pd.DataFrame, population: str = "population") -> 
         population_assigned=("population", "sum"), population_round_trip=("with", "sum")
     )
     return table.reset_index()
+
+
+def round_trip_matrix(
+    points: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    feed: Feed,
+    *,
+    date: Any,
+    open_time: Any = DEFAULTS["open_time"],
+    close_time: Any = DEFAULTS["close_time"],
+    stay_minutes: float = DEFAULTS["stay_minutes"],
+    leave_after: Any = DEFAULTS["leave_after"],
+    home_by: Any = DEFAULTS["home_by"],
+    network: Any = None,
+    walk_speed_kmh: float = 4.5,
+    max_walk_m: float = 1000.0,
+    max_transfers: int = 3,
+) -> sp.csr_array:
+    """Which candidates each point can visit and be home from the same day, as a cost matrix.
+
+    The same rule as :func:`round_trips`, for every point-candidate pair, so that a planner can
+    maximise the population with a same-day round trip: pass the matrix to
+    :func:`accessibility.planning.mclp` with the population as weights and ``radius=1440``
+    (minutes in a day: every stored entry is below it).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (len(points), len(candidates)). An entry is stored (explicit zeros included) for
+        each pair with a round trip: the minutes from ``leave_after`` to the earliest arrival.
+        Absent pairs have none. Memory: two dense int64 points x candidates arrays are built.
+    """
+    day = as_date(date)
+    t_open, t_close = parse_clock(open_time), parse_clock(close_time)
+    t_leave, t_home = parse_clock(leave_after), parse_clock(home_by)
+    stay = round(float(stay_minutes) * 60)
+    stops = feed.stops_frame()
+    access = walk_matrix(points, stops, max_walk_m, walk_speed_kmh, network)
+    egress = walk_matrix(candidates, stops, max_walk_m, walk_speed_kmh, network)
+    near = walk_matrix(points, candidates, max_walk_m, walk_speed_kmh, network).tocoo()
+    direct = np.full(near.shape, np.inf)
+    direct[near.row, near.col] = near.data
+    foot = footpaths(feed, max_walk_m, walk_speed_kmh, network)
+    n = len(points)
+    arrive = run_sources(
+        day_timetable(feed, day, foot),
+        access,
+        np.full(n, t_leave),
+        egress,
+        max_transfers=max_transfers,
+        deadline=t_close - stay,
+    ).astype(np.float64)
+    arrive[arrive >= INF] = np.inf
+    arrive = np.minimum(arrive, t_leave + direct)
+    back = run_sources(
+        day_timetable(feed, day, foot, reverse=True),
+        access,
+        np.full(n, -t_home),
+        egress,
+        max_transfers=max_transfers,
+        deadline=-(t_open + stay),
+    ).astype(np.float64)
+    leave = np.where(back >= INF, -np.inf, -back)
+    leave = np.maximum(leave, t_home - direct)
+    served_from = np.maximum(arrive, t_open)
+    ok = np.isfinite(arrive) & (served_from + stay <= t_close) & (leave >= served_from + stay)
+    rows, cols = np.nonzero(ok)
+    minutes = (arrive[rows, cols] - t_leave) / 60.0
+    return sp.csr_array((minutes, (rows, cols)), shape=ok.shape)
