@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         n_day = len(trips_on(feed, args.date)[0])
         print(
             f"synthetic feed: {feed.n_stops:,} stops (real ATD locations), {feed.n_trips:,} trips "
-            f"in 4 weekly services, {n_day:,} on {args.date}, {len(feed.st_stop):,} stop times; "
+            f"in {len(feed.service_id)} services, {n_day:,} on {args.date}, {len(feed.st_stop):,} stop times; "
             f"written in {t_gen:.1f} s, read in {t_load:.1f} s"
         )
         units = acc.load_units(acc.find_dataset("units", data_dir))

@@ -146,3 +146,30 @@ def test_missing_file_and_column(tmp_path):
         load_feed(folder)
     with pytest.raises(InputFileError, match="not found"):
         load_feed(tmp_path / "nowhere.zip")
+
+
+@pytest.mark.realdata
+def test_real_data_has_only_the_stop_table(real_data):
+    from accessibility.transit import find_timetable
+
+    found = find_timetable(real_data)
+    if found.path is None:
+        assert "gtfs_atd.csv" in found.note and "without timetables" in found.note
+    else:
+        assert load_feed(found.path).n_trips > 0
+
+
+def test_find_timetable_prefers_the_gtfs_zip(tmp_path):
+    from accessibility.transit import find_timetable
+
+    folder = _basic(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    with zipfile.ZipFile(data / "gtfs-latvia-lv.zip", "w") as z:
+        for file in folder.iterdir():
+            z.write(file, file.name)
+    found = find_timetable(data)
+    assert found.path == data / "gtfs-latvia-lv.zip" and "stop_times.txt" in found.note
+    assert load_feed(found.path).n_trips == 2
+    (data / "gtfs-latvia-lv.zip").unlink()
+    assert find_timetable(data).path is None

@@ -14,13 +14,16 @@ from .journeys import footpaths, latest_departures, transit_times
 from .raptor import Timetable, day_timetable, raptor
 from .round_trip import round_trip_centres, round_trip_matrix, round_trip_units, round_trips
 from .service import intercity_routes, service_rule, stop_service
+from .sources import TimetableSource, find_timetable
 from .synthetic import synthetic_feed
 
 __all__ = [
     "Feed",
     "Timetable",
+    "TimetableSource",
     "active_services",
     "day_timetable",
+    "find_timetable",
     "footpaths",
     "intercity_routes",
     "latest_departures",
