@@ -173,3 +173,28 @@ def test_find_timetable_prefers_the_gtfs_zip(tmp_path):
     assert load_feed(found.path).n_trips == 2
     (data / "gtfs-latvia-lv.zip").unlink()
     assert find_timetable(data).path is None
+
+
+def test_parse_times_fast_and_slow_paths():
+    import pandas as pd
+
+    from accessibility.transit.feed import parse_times
+
+    cells = ["08:00:00", "8:05:00", "25:10:00", "", None, "xx", "08:61:00", "100:00:00", "08:0a:00"]
+    assert parse_times(pd.Series(cells)).tolist() == [
+        28_800,
+        29_100,
+        90_600,
+        -1,
+        -1,
+        -2,
+        -2,
+        360_000,
+        -2,
+    ]
+    # A non-ASCII cell sends every cell the slow way, with the same answers.
+    assert parse_times(pd.Series(["08:00:00", "ā8:00:00", "1:00:00"])).tolist() == [
+        28_800,
+        -2,
+        3_600,
+    ]

@@ -153,27 +153,38 @@ def parse_times(values: pd.Series) -> np.ndarray:
 
     Hours may exceed 23 (a trip running past midnight of its service day).
     """
-    text = values.fillna("").astype(str)
+    text = values.fillna("").astype(str).to_numpy(dtype=str)
     out = np.full(len(text), -2, dtype=np.int64)
-    blank = (text == "").to_numpy()
-    out[blank] = -1
-    parts = text.str.split(":", expand=True)
-    if parts.shape[1] == 3:
-        h = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
-        m = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
-        s = pd.to_numeric(parts[2], errors="coerce").to_numpy(dtype=float)
+    lengths = np.char.str_len(text) if len(text) else np.zeros(0, dtype=np.int64)
+    out[lengths == 0] = -1
+    # The usual "HH:MM:SS" cells are read from their bytes at once; the others one by one.
+    fixed = np.flatnonzero(lengths == 8)
+    try:
+        encoded = text[fixed].astype("S8")
+    except UnicodeEncodeError:  # a non-ASCII cell: every cell the slow way
+        encoded, fixed = None, fixed[:0]
+    if len(fixed):
+        raw = np.frombuffer(encoded.tobytes(), dtype=np.uint8).reshape(-1, 8)
+        digits = raw.astype(np.int64) - ord("0")
+        is_digit = (digits >= 0) & (digits <= 9)
         ok = (
-            np.isfinite(h)
-            & np.isfinite(m)
-            & np.isfinite(s)
-            & (h >= 0)
-            & (m >= 0)
-            & (m < 60)
-            & (s >= 0)
-            & (s < 61)
+            is_digit[:, [0, 1, 3, 4, 6, 7]].all(axis=1)
+            & (raw[:, 2] == ord(":"))
+            & (raw[:, 5] == ord(":"))
         )
-        ok &= ~blank
-        out[ok] = (h[ok] * 3600 + m[ok] * 60 + s[ok]).astype(np.int64)
+        h = digits[:, 0] * 10 + digits[:, 1]
+        m = digits[:, 3] * 10 + digits[:, 4]
+        sec = digits[:, 6] * 10 + digits[:, 7]
+        ok &= (m < 60) & (sec < 61)
+        out[fixed[ok]] = h[ok] * 3600 + m[ok] * 60 + sec[ok]
+    slow = (lengths > 0) & (out == -2)
+    slow[fixed] = False
+    for i in np.flatnonzero(slow):
+        parts = text[i].split(":")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            h, m, sec = (int(p) for p in parts)
+            if m < 60 and sec < 61:
+                out[i] = h * 3600 + m * 60 + sec
     return out
 
 
