@@ -141,3 +141,13 @@ def test_round_trip_matrix_in_mclp(setup):
     assert one.selected.tolist() == [0] and one.objective == pytest.approx(120)
     two = mclp(matrix, 2, radius=1440, weights=weights)
     assert two.objective == pytest.approx(170)
+
+
+@pytest.mark.slow
+def test_two_workers_same_answers(setup):
+    feed, points, centres = setup
+    one = round_trips(points, centres, feed, date=DAY, stay_minutes=40)
+    two = round_trips(points, centres, feed, date=DAY, stay_minutes=40, workers=2)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(one.drop(columns="geometry")), pd.DataFrame(two.drop(columns="geometry"))
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -68,6 +70,7 @@ def round_trips(
     max_walk_m: float = 1000.0,
     max_transfers: int = 3,
     details: bool = True,
+    workers: int = 1,
 ) -> gpd.GeoDataFrame:
     """Whether a resident of each point can visit its centre and be home the same day.
 
@@ -99,6 +102,9 @@ def round_trips(
     details
         Also find the latest time of leaving home for the earliest arrival and the time back
         home on the latest return (two more searches, for the points with a round trip).
+    workers
+        Processes: with 2, the two independent searches of each step (there and back) run side
+        by side.
 
     Returns
     -------
@@ -133,28 +139,18 @@ def round_trips(
     n = len(points)
 
     # Outbound: earliest arrival at the centre; arrivals after close - stay are of no use.
-    arrive = run_sources(
-        tt,
-        access,
-        np.full(n, t_leave),
-        egress,
-        target_of_source=centre,
-        max_transfers=max_transfers,
-        deadline=t_close - stay,
-    ).astype(np.float64)
+    # Return: latest departure from the centre home by home_by (reverse search from home);
+    # departures before open + stay are of no use. The two are independent searches.
+    arrive, back = _searches(
+        [
+            (tt, access, np.full(n, t_leave), egress, centre, t_close - stay),
+            (rtt, access, np.full(n, -t_home), egress, centre, -(t_open + stay)),
+        ],
+        max_transfers,
+        workers,
+    )
     arrive[arrive >= INF] = np.inf
     arrive = np.minimum(arrive, t_leave + direct)
-    # Return: latest departure from the centre home by home_by (reverse search from home);
-    # departures before open + stay are of no use.
-    back = run_sources(
-        rtt,
-        access,
-        np.full(n, -t_home),
-        egress,
-        target_of_source=centre,
-        max_transfers=max_transfers,
-        deadline=-(t_open + stay),
-    ).astype(np.float64)
     leave = np.where(back >= INF, -np.inf, -back)
     leave = np.maximum(leave, t_home - direct)
     served_from = np.maximum(arrive, t_open)
@@ -177,26 +173,18 @@ def round_trips(
             walk_f = direct[f]
             # Latest leaving home that still arrives at the earliest arrival (reverse search from
             # the centre at that time), and the time home when leaving at the latest return.
-            latest = run_sources(
-                rtt,
-                egress[centre[f]],
-                -_ints(arrive[f]),
-                access,
-                target_of_source=f,
-                max_transfers=max_transfers,
-            ).astype(np.float64)
+            latest, home = _searches(
+                [
+                    (rtt, egress[centre[f]], -_ints(arrive[f]), access, f, None),
+                    (tt, egress[centre[f]], _ints(leave[f]), access, f, None),
+                ],
+                max_transfers,
+                workers,
+            )
             latest = np.where(latest >= INF, -np.inf, -latest)
             home_leave[f] = np.maximum(
                 latest, np.where(np.isfinite(walk_f), arrive[f] - walk_f, -np.inf)
             )
-            home = run_sources(
-                tt,
-                egress[centre[f]],
-                _ints(leave[f]),
-                access,
-                target_of_source=f,
-                max_transfers=max_transfers,
-            ).astype(np.float64)
             home[home >= INF] = np.inf
             home_back[f] = np.minimum(home, leave[f] + walk_f)
         out["leave_home"] = _timestamps(day, _ints(home_leave)).to_numpy()
@@ -220,6 +208,23 @@ def round_trips(
         "feed": feed.source,
     }
     return out
+
+
+def _searches(jobs: list[tuple], max_transfers: int, workers: int) -> list[np.ndarray]:
+    """Run independent target searches, side by side in processes when ``workers`` > 1."""
+    calls = [
+        (tt, access, start, egress)
+        + ({"target_of_source": target, "max_transfers": max_transfers, "deadline": deadline},)
+        for tt, access, start, egress, target, deadline in jobs
+    ]
+    if workers > 1 and len(calls) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=context) as pool:
+            futures = [pool.submit(run_sources, *args, **kwargs) for *args, kwargs in calls]
+            results = [f.result() for f in futures]
+    else:
+        results = [run_sources(*args, **kwargs) for *args, kwargs in calls]
+    return [r.astype(np.float64) for r in results]
 
 
 def _ints(values: np.ndarray) -> np.ndarray:
