@@ -209,3 +209,54 @@ def test_random_reverse_consistent_with_forward(tmp_path, seed):
             max_transfers=30,
         )
         assert not (later["arrival"].iloc[0] <= pd.Timestamp("2024-03-11 11:30"))
+
+
+def test_walks_along_the_network(tmp_path):
+    from accessibility.network import walk_network
+
+    stops = {
+        "X": (490_000.0, 300_000.0),
+        "A": (500_000.0, 300_000.0),
+        "B": (500_600.0, 300_000.0),
+        "C": (510_000.0, 300_000.0),
+    }
+    trips = [
+        ("t1", "7001", "WK", [("X", "07:40:00", "07:40:00"), ("A", "08:00:00", "08:00:00")]),
+        ("t2", "7002", "WK", [("B", "08:20:00", "08:20:00"), ("C", "08:40:00", "08:40:00")]),
+    ]
+    feed = load_feed(write_feed(tmp_path / "f", stops, trips))
+    # The only path from A to B is a 1,400 m detour: beyond the 1,000 m walk.
+    lines = gpd.GeoDataFrame(
+        geometry=[
+            shapely.LineString(
+                [(500_000, 300_000), (500_000, 300_400), (500_600, 300_400), (500_600, 300_000)]
+            ),
+            shapely.LineString([(489_900, 300_000), (490_100, 300_000)]),
+            shapely.LineString([(509_900, 300_000), (510_100, 300_000)]),
+        ],
+        crs="EPSG:3059",
+    )
+    network = walk_network(lines)
+    origin, target = _points(stops["X"]), _points(stops["C"])
+    straight = transit_times(origin, target, feed, date=DAY, depart_after="07:30")
+    walked = transit_times(origin, target, feed, date=DAY, depart_after="07:30", network=network)
+    assert straight["arrival"].iloc[0] == pd.Timestamp("2024-03-11 08:40")
+    assert straight["method"].iloc[0] == "euclidean"
+    assert walked["arrival"].isna().all() and walked["method"].iloc[0] == "network"
+    # With a longer walk allowed the detour is walked: 1,400 m at 4.5 km/h is 18 min 40 s,
+    # in time for the 08:20 bus; at 4 km/h it is 21 min, too late.
+    longer = transit_times(
+        origin, target, feed, date=DAY, depart_after="07:30", network=network, max_walk_m=1500
+    )
+    assert longer["arrival"].iloc[0] == pd.Timestamp("2024-03-11 08:40")
+    slower = transit_times(
+        origin,
+        target,
+        feed,
+        date=DAY,
+        depart_after="07:30",
+        network=network,
+        max_walk_m=1500,
+        walk_speed_kmh=4.0,
+    )
+    assert slower["arrival"].isna().all()
