@@ -151,3 +151,60 @@ def test_two_workers_same_answers(setup):
     pd.testing.assert_frame_equal(
         pd.DataFrame(one.drop(columns="geometry")), pd.DataFrame(two.drop(columns="geometry"))
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_round_trips_against_pair_queries(tmp_path, seed):
+    """The pruned one-target searches agree with unpruned all-pairs queries on random feeds."""
+    from test_transit_journeys import _random_feed
+
+    from accessibility.transit import latest_departures, transit_times
+
+    feed, _ = _random_feed(tmp_path, seed)
+    rng = np.random.default_rng(seed)
+    points = gpd.GeoDataFrame(
+        {"population": rng.integers(1, 50, 12)},
+        geometry=[
+            shapely.Point(500_000 + rng.uniform(0, 5000), 300_000 + rng.uniform(0, 5000))
+            for _ in range(12)
+        ],
+        crs="EPSG:3059",
+    )
+    centres = feed.stops_frame().iloc[[0, 5]].reset_index(drop=True)
+    hours = {"open": "08:00", "close": "10:00", "leave": "07:00", "home": "10:45"}
+    options = {"max_walk_m": 900, "max_transfers": 30}
+    result = round_trips(
+        points,
+        centres,
+        feed,
+        date=DAY,
+        open_time=hours["open"],
+        close_time=hours["close"],
+        stay_minutes=30,
+        leave_after=hours["leave"],
+        home_by=hours["home"],
+        **options,
+    )
+    there = transit_times(points, centres, feed, date=DAY, depart_after=hours["leave"], **options)
+    back = latest_departures(centres, points, feed, date=DAY, arrive_by=hours["home"], **options)
+    stay = pd.Timedelta(minutes=30)
+    for i, row in enumerate(result.itertuples()):
+        c = int(row.centre)
+        arrival = there.loc[(there["origin"] == i) & (there["destination"] == c), "arrival"].iloc[0]
+        leave = back.loc[(back["origin"] == c) & (back["destination"] == i), "departure"].iloc[0]
+        # Journeys of no use for a visit are not searched by round_trips.
+        if pd.notna(arrival) and arrival > _ts(hours["close"]) - stay:
+            arrival = pd.NaT
+        if pd.notna(leave) and leave < _ts(hours["open"]) + stay:
+            leave = pd.NaT
+        assert (row.earliest_arrival == arrival) or (
+            pd.isna(row.earliest_arrival) and pd.isna(arrival)
+        )
+        assert (row.latest_return == leave) or (pd.isna(row.latest_return) and pd.isna(leave))
+        expected = (
+            pd.notna(arrival)
+            and pd.notna(leave)
+            and max(arrival, _ts(hours["open"])) + stay <= leave
+        )
+        assert row.round_trip == expected
+    assert result["earliest_arrival"].notna().any()  # the check is not vacuous
