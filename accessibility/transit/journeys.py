@@ -17,7 +17,7 @@ from .feed import Feed
 from .raptor import INF, Timetable, day_timetable, raptor
 
 #: Memory (bytes) the label arrays of one batch of sources may take.
-BATCH_BYTES: int = 128 * 2**20
+BATCH_BYTES: int = 512 * 2**20
 
 Layer = gpd.GeoDataFrame | gpd.GeoSeries
 

@@ -143,8 +143,8 @@ def round_trips(
     # departures before open + stay are of no use. The two are independent searches.
     arrive, back = _searches(
         [
-            (tt, access, np.full(n, t_leave), egress, centre, t_close - stay),
-            (rtt, access, np.full(n, -t_home), egress, centre, -(t_open + stay)),
+            (tt, access, np.full(n, t_leave), egress, centre, t_close - stay, centre),
+            (rtt, access, np.full(n, -t_home), egress, centre, -(t_open + stay), centre),
         ],
         max_transfers,
         workers,
@@ -175,8 +175,8 @@ def round_trips(
             # the centre at that time), and the time home when leaving at the latest return.
             latest, home = _searches(
                 [
-                    (rtt, egress[centre[f]], -_ints(arrive[f]), access, f, None),
-                    (tt, egress[centre[f]], _ints(leave[f]), access, f, None),
+                    (rtt, egress[centre[f]], -_ints(arrive[f]), access, f, None, centre[f]),
+                    (tt, egress[centre[f]], _ints(leave[f]), access, f, None, centre[f]),
                 ],
                 max_transfers,
                 workers,
@@ -211,11 +211,22 @@ def round_trips(
 
 
 def _searches(jobs: list[tuple], max_transfers: int, workers: int) -> list[np.ndarray]:
-    """Run independent target searches, side by side in processes when ``workers`` > 1."""
+    """Run independent target searches, side by side in processes when ``workers`` > 1.
+
+    Each job is (timetable, access, start, egress, target of each source, deadline, group);
+    sources are batched by group (their centre), so that a batch stays in one region.
+    """
     calls = [
         (tt, access, start, egress)
-        + ({"target_of_source": target, "max_transfers": max_transfers, "deadline": deadline},)
-        for tt, access, start, egress, target, deadline in jobs
+        + (
+            {
+                "target_of_source": target,
+                "max_transfers": max_transfers,
+                "deadline": deadline,
+                "order": np.argsort(group, kind="stable"),
+            },
+        )
+        for tt, access, start, egress, target, deadline, group in jobs
     ]
     if workers > 1 and len(calls) > 1:
         context = multiprocessing.get_context("spawn")
