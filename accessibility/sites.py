@@ -43,7 +43,13 @@ _REASON_MISSING_WAY_NODES = "OSM way with nodes missing from the file"
 _REASON_AREA_WITH_NODE = "OSM library area holding a library node (counted once, as the node)"
 
 
-def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoDataFrame:
+def load_libraries(
+    path: str | PathLike[str],
+    *,
+    crs: Any = None,
+    address_column: str | None = None,
+    register: Any = None,
+) -> gpd.GeoDataFrame:
     """Load libraries from a table, a vector layer or OpenStreetMap data.
 
     Parameters
@@ -62,6 +68,13 @@ def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoData
           ``notes["relations_not_read"]``.
     crs
         CRS of x/y columns in a CSV, or of a vector layer that states none.
+    address_column, register
+        Locate the sites by address instead of coordinates: the column of the table holding
+        the address, and the address points to match it against (a GeoDataFrame, a VZD
+        ``AW_EKA.CSV`` or a point layer with an address column; see
+        :mod:`accessibility.addresses`). Unmatched and ambiguous addresses are rejected with
+        the reason; the match quality is in ``notes["geocoding"]``, the score of each site in
+        ``geocode_score``.
 
     Returns
     -------
@@ -83,27 +96,60 @@ def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoData
     CRSError
         If coordinates are x/y without ``crs``, or a vector layer has no CRS and none is given.
     """
-    return _load_sites(path, kind="library", crs=crs, osm_tags=LIBRARY_TAGS)
+    return _load_sites(
+        path,
+        kind="library",
+        crs=crs,
+        osm_tags=LIBRARY_TAGS,
+        address_column=address_column,
+        register=register,
+    )
 
 
-def load_centres(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoDataFrame:
+def load_centres(
+    path: str | PathLike[str],
+    *,
+    crs: Any = None,
+    address_column: str | None = None,
+    register: Any = None,
+) -> gpd.GeoDataFrame:
     """Load client service centres (or any candidate sites) from a table or a vector layer.
 
     Formats, columns and checks as in :func:`load_libraries` (OpenStreetMap files excepted:
     centres carry no OSM tag of their own); generated ids are ``centre-0001`` … and the
-    default ``kind`` is "centre".
+    default ``kind`` is "centre". With ``address_column`` and ``register`` the centres are
+    located by address (the VPVKAC contact list gives addresses, not coordinates).
     """
-    return _load_sites(path, kind="centre", crs=crs, osm_tags=None)
+    return _load_sites(
+        path,
+        kind="centre",
+        crs=crs,
+        osm_tags=None,
+        address_column=address_column,
+        register=register,
+    )
 
 
 def _load_sites(
-    path: str | PathLike[str], *, kind: str, crs: Any, osm_tags: dict[str, str] | None
+    path: str | PathLike[str],
+    *,
+    kind: str,
+    crs: Any,
+    osm_tags: dict[str, str] | None,
+    address_column: str | None = None,
+    register: Any = None,
 ) -> gpd.GeoDataFrame:
     source = Path(path)
     if not source.exists():
         raise InputFileError(source, "file not found")
     name = source.name.lower()
-    if name.endswith(_OSM_SUFFIXES):
+    if address_column is not None:
+        from .addresses import geocoded_sites
+
+        sites, report = geocoded_sites(
+            source, kind=kind, address_column=address_column, register=register, crs=crs
+        )
+    elif name.endswith(_OSM_SUFFIXES):
         if osm_tags is None:
             raise InputFileError(
                 source,
