@@ -115,7 +115,9 @@ def walk_network(
         * a GeoDataFrame / GeoSeries of LineStrings (any CRS), e.g. a street centre-line file.
           Edge length is the geometric length in EPSG:3059. Lines connect only where they share
           a vertex (to 1 mm); lines crossing without one stay apart, as bridges should;
-        * a path to an OpenStreetMap file (``.osm``, ``.osm.pbf``), filtered by ``walk_filter``;
+        * a path to an OpenStreetMap file (``.osm``, ``.osm.pbf``), filtered by ``walk_filter``.
+          Files of 8 MB and more are built once and cached on disk (keyed by the file's
+          sha256 and the filter; ``ACCESSIBILITY_NETWORK_CACHE=0`` turns this off);
         * a path to a saved network (``.npz``, see :meth:`WalkNetwork.save`) or to a line layer
           geopandas can read (GeoPackage, Shapefile, GeoParquet);
         * an OSMnx / networkx MultiDiGraph, e.g. from
@@ -156,7 +158,15 @@ def walk_network(
         if path.is_file() and name.endswith(".npz"):
             network = WalkNetwork.load(path)
         elif path.is_file() and name.endswith((".osm", ".pbf", ".osm.gz", ".osm.bz2")):
-            network = _from_osm_file(path, walk_filter or WALK_FILTER)
+            from ._network_cache import cached_build
+
+            chosen = walk_filter or WALK_FILTER
+            # Large files are built once and loaded from the cache after (see _network_cache).
+            network = cached_build(
+                path,
+                chosen.describe() if isinstance(chosen, WalkFilter) else None,
+                lambda: _from_osm_file(path, chosen),
+            )
         elif path.is_file():
             try:
                 lines = gpd.read_file(path)
@@ -534,7 +544,10 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     """Network from an OpenStreetMap file, keeping ways ``walk_filter`` accepts."""
     from ._osm import read_osm
 
-    data = read_osm(path, way_filter=lambda tags: bool(walk_filter(tags)))
+    # Only ways with a highway tag reach Python (buildings, landuse and the rest are dropped in
+    # C++); a custom filter accepting ways without one is given every tagged way.
+    keys = ("highway",) if isinstance(walk_filter, WalkFilter) else None
+    data = read_osm(path, way_filter=lambda tags: bool(walk_filter(tags)), way_keys=keys)
     ways = data.ways
     report: dict[str, Any] = {"ways_kept": len(ways), "missing_node_refs": data.missing_nodes}
     lon, lat = data.nodes.locate(ways.refs)
