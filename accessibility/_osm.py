@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, repeat
 from os import PathLike
 from pathlib import Path
 
@@ -277,7 +277,17 @@ def read_osm(
                     continue
                 count = 0
                 # The hot loop of a country extract: one pass, locals bound, fixed-point ints.
-                for ref in obj.nodes:
+                # pyosmium's list wrapper adds two Python calls per node; where its C++ list
+                # is reachable, read it directly (a quarter of the reading time of a country).
+                nodes = obj.nodes
+                raw = getattr(nodes, "_list", None)
+                buffer = getattr(nodes, "_pyosmium_data", None)
+                refs_iter = (
+                    map(raw.get, repeat(buffer), range(raw.size(buffer)))
+                    if raw is not None and buffer is not None
+                    else nodes
+                )
+                for ref in refs_iter:
                     location = ref.location
                     append_ref(ref.ref)
                     append_x(location.x)
