@@ -552,6 +552,12 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     report: dict[str, Any] = {"ways_kept": len(ways), "missing_node_refs": data.missing_nodes}
     lon, lat = data.nodes.locate(ways.refs)
     way_of = np.repeat(np.arange(len(ways)), np.diff(ways.offsets))
+    way_direction = np.fromiter(
+        (_foot_direction(tags) for tags in ways.tags), dtype=np.int8, count=len(ways)
+    )
+    all_refs = ways.refs
+    # The node table and the tags of a country extract (about a gigabyte) are not needed below.
+    del data, ways
     valid = np.isfinite(lon) & np.isfinite(lat)
     # A way with nodes missing from the extract is cut into the parts between them.
     new_part = np.ones(len(way_of), dtype=bool)
@@ -562,7 +568,7 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
         lon[valid],
         lat[valid],
         way_of[valid],
-        ways.refs[valid],
+        all_refs[valid],
     )
     _, part = np.unique(part, return_inverse=True)
     counts = np.bincount(part)
@@ -582,7 +588,7 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     lines = np.asarray(shapely.linestrings(np.stack([x, y], axis=1), indices=part), dtype=object)
     part_way = np.zeros(len(lines), dtype=np.int64)
     part_way[part] = way_of
-    direction = np.array([_foot_direction(ways.tags[w]) for w in part_way], dtype=np.int8)
+    direction = way_direction[part_way]
     # Reverse the ways walkable only against their drawing direction (oneway:foot=-1).
     flipped = direction < 0
     if flipped.any():
