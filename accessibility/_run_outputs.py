@@ -197,6 +197,7 @@ def _headline(result: RunResult, study: Study) -> list[str]:
         lines.append(
             f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
             f"{distance} of an intercity bus stop ({how})."
+            + (_ministry_comparison(result) if label == "libraries" else "")
         )
     for label, coverage in (("Existing network", result.coverage), ("Plan", result.plan_coverage)):
         if coverage is None:
@@ -204,6 +205,15 @@ def _headline(result: RunResult, study: Study) -> list[str]:
         text = coverage.summary.get("text", "")
         lines += [f"{label}: {line}" for line in text.splitlines() if line.strip()]
     return lines
+
+
+def _ministry_comparison(result: RunResult) -> str:
+    """The ministry's 91 % beside the library figure, and what the library layer is."""
+    from .library_counts import describe_library_source
+
+    layer = result.inputs.layers.get("libraries")
+    note = describe_library_source(layer) if layer is not None else ""
+    return " The ministry reported 91 % of municipal libraries." + (f" {note}" if note else "")
 
 
 def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Path]:

@@ -15,7 +15,7 @@ from pyproj import Transformer
 from . import settings
 from ._errors import InputFileError
 from ._loadreport import LoadReport, attach
-from ._osm import read_osm
+from ._osm import osm_generator, read_osm
 from ._points import (
     coordinate_columns,
     feature_row,
@@ -280,6 +280,7 @@ def _from_osm(
     node_ids = np.array(sorted(data.nodes.tags), dtype=np.int64)
     report = LoadReport(source=str(source), read=len(node_ids) + len(data.ways))
     report.notes["osm_tags"] = tags
+    report.notes["osm_generator"] = osm_generator(source)
     if len(data.relations):
         report.notes["relations_not_read"] = {
             "count": len(data.relations),
