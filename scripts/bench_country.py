@@ -63,11 +63,14 @@ def stage(name: str, code: str, env: dict[str, str]) -> dict:
         check=False,
     )
     lines = [line for line in run.stdout.splitlines() if line.startswith("BENCH ")]
+    said = [line for line in run.stdout.splitlines() if line and not line.startswith("BENCH ")]
     if run.returncode != 0 or not lines:
         sys.stderr.write(run.stdout[-3000:] + run.stderr[-3000:])
         raise SystemExit(f"stage {name!r} failed (exit {run.returncode})")
     result = json.loads(lines[-1][6:])
     result["stage"] = name
+    if said:
+        result["said"] = said[-1]
     return result
 
 
@@ -193,11 +196,13 @@ def print_table(rows: list[dict]) -> None:
         elif r["stage"] == "cache load" and build:
             ratio = f"{r['seconds'] / build:.3f}x build"
         what = {
-            "generate": "",
+            "generate": r.get("said", "").split(": ", 1)[-1].split(";")[0],
             "osmium pass (peer)": f"{r.get('highway_ways', 0):,} highway ways, {r.get('refs', 0):,} refs",
             "network build": f"{r.get('nodes', 0):,} nodes, {r.get('edges', 0):,} edges, "
             f"{r.get('km', 0):,.0f} km, {r.get('components', 0):,} components",
-            "cache load": "same network from the cache",
+            "cache load": "same network from the cache"
+            if r.get("cache")
+            else "not cached (file below the cache threshold): built again",
             "libraries": f"{r.get('libraries', 0)} library nodes; {r.get('found_in_units', 0)} "
             f"in units vs CSB {r.get('csb', 0)}",
             "report with streets": f"exit {r.get('exit')}",
