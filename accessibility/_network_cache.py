@@ -30,7 +30,7 @@ CACHE_MIN_BYTES: int = 8_000_000
 CACHE_ENV = "ACCESSIBILITY_NETWORK_CACHE"
 
 #: Bumped when the build changes what it produces, so old entries are not loaded.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 _INDEX = "index.json"
 
@@ -91,7 +91,7 @@ def cached_build(
     network.source["sha256"] = content
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        network.save(entry)
+        network.save(entry, compress=False)
         network.source["cache"] = str(entry)
     except OSError as exc:  # a read-only cache must not stop the analysis
         logger.warning("walking network not cached in %s: %s", folder, exc)
