@@ -13,10 +13,10 @@ import shapely
 from pyproj import Transformer
 
 from .. import settings
-from .._errors import InputFileError
+from .._errors import InputFileError, MissingColumnError
 from .._layers import mark_checked
 from .._loadreport import LoadReport, attach
-from ._osm import read_osm
+from ._osm import osm_generator, read_osm
 from ._points import (
     coordinate_columns,
     feature_row,
@@ -44,7 +44,13 @@ _REASON_MISSING_WAY_NODES = "OSM way with nodes missing from the file"
 _REASON_AREA_WITH_NODE = "OSM library area holding a library node (counted once, as the node)"
 
 
-def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoDataFrame:
+def load_libraries(
+    path: str | PathLike[str],
+    *,
+    crs: Any = None,
+    address_column: str | None = None,
+    register: Any = None,
+) -> gpd.GeoDataFrame:
     """Load libraries from a table, a vector layer or OpenStreetMap data.
 
     Parameters
@@ -63,6 +69,13 @@ def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoData
           ``notes["relations_not_read"]``.
     crs
         CRS of x/y columns in a CSV, or of a vector layer that states none.
+    address_column, register
+        Locate the sites by address instead of coordinates: the column of the table holding
+        the address, and the address points to match it against (a GeoDataFrame, a VZD
+        ``AW_EKA.CSV`` or a point layer with an address column; see
+        :mod:`accessibility.io.addresses`). Unmatched and ambiguous addresses are rejected with
+        the reason; the match quality is in ``notes["geocoding"]``, the score of each site in
+        ``geocode_score``.
 
     Returns
     -------
@@ -84,27 +97,58 @@ def load_libraries(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoData
     CRSError
         If coordinates are x/y without ``crs``, or a vector layer has no CRS and none is given.
     """
-    return _load_sites(path, kind="library", crs=crs, osm_tags=LIBRARY_TAGS)
+    return _load_sites(
+        path,
+        kind="library",
+        crs=crs,
+        osm_tags=LIBRARY_TAGS,
+        address_column=address_column,
+        register=register,
+    )
 
 
-def load_centres(path: str | PathLike[str], *, crs: Any = None) -> gpd.GeoDataFrame:
+def load_centres(
+    path: str | PathLike[str],
+    *,
+    crs: Any = None,
+    address_column: str | None = None,
+    register: Any = None,
+) -> gpd.GeoDataFrame:
     """Load client service centres (or any candidate sites) from a table or a vector layer.
 
     Formats, columns and checks as in :func:`load_libraries` (OpenStreetMap files excepted:
     centres carry no OSM tag of their own); generated ids are ``centre-0001`` … and the
-    default ``kind`` is "centre".
+    default ``kind`` is "centre". With ``address_column`` and ``register`` the centres are
+    located by address (the VPVKAC contact list gives addresses, not coordinates).
     """
-    return _load_sites(path, kind="centre", crs=crs, osm_tags=None)
+    return _load_sites(
+        path,
+        kind="centre",
+        crs=crs,
+        osm_tags=None,
+        address_column=address_column,
+        register=register,
+    )
 
 
 def _load_sites(
-    path: str | PathLike[str], *, kind: str, crs: Any, osm_tags: dict[str, str] | None
+    path: str | PathLike[str],
+    *,
+    kind: str,
+    crs: Any,
+    osm_tags: dict[str, str] | None,
+    address_column: str | None = None,
+    register: Any = None,
 ) -> gpd.GeoDataFrame:
     source = Path(path)
     if not source.exists():
         raise InputFileError(source, "file not found")
     name = source.name.lower()
-    if name.endswith(_OSM_SUFFIXES):
+    if address_column is not None:
+        sites, report = geocoded_sites(
+            source, kind=kind, address_column=address_column, register=register, crs=crs
+        )
+    elif name.endswith(_OSM_SUFFIXES):
         if osm_tags is None:
             raise InputFileError(
                 source,
@@ -235,6 +279,7 @@ def _from_osm(
     node_ids = np.array(sorted(data.nodes.tags), dtype=np.int64)
     report = LoadReport(source=str(source), read=len(node_ids) + len(data.ways))
     report.notes["osm_tags"] = tags
+    report.notes["osm_generator"] = osm_generator(source)
     if len(data.relations):
         report.notes["relations_not_read"] = {
             "count": len(data.relations),
@@ -339,3 +384,55 @@ def _skip_areas_holding_nodes(
             )
             keep[i] = False
     return keep
+
+
+def geocoded_sites(
+    source: Path,
+    *,
+    kind: str,
+    address_column: str,
+    register: Any,
+    crs: Any = None,
+) -> tuple[gpd.GeoDataFrame, LoadReport]:
+    """Sites whose location is an address: read the table, geocode, report the match quality.
+
+    Rows whose address is unmatched or ambiguous are rejected with the reason and the best
+    score; matched rows keep ``geocode_score`` and ``matched_address``.
+    """
+    # The register and the matcher are loaded only for sites located by address.
+    from .addresses import as_register
+    from .geocode import geocode, match_summary
+
+    if register is None:
+        raise InputFileError(source, "address_column= needs register= (address points)")
+    name = source.name.lower()
+    if name.endswith((".csv", ".txt", ".tsv")):
+        table = read_text_table(source)
+        rows = [spreadsheet_row(i) for i in range(len(table))]
+    else:
+        table = pd.DataFrame(read_vector(source).drop(columns="geometry"))
+        rows = [feature_row(i) for i in range(len(table))]
+    if address_column not in table.columns:
+        raise MissingColumnError(source, "no such address column", field=address_column)
+    report = LoadReport(source=str(source), read=len(table))
+    attributes, keep, _ = _attributes(table, report, kind=kind, rows=rows, skip=())
+    reg = as_register(register)
+    result = geocode(table[address_column].tolist(), reg)
+    ids = attributes["site_id"].tolist()
+    status = result["status"].to_numpy()
+    for i in np.flatnonzero(keep & (status != "matched")):
+        report.reject(
+            rows[i],
+            f"address {status[i]}: {result['reason'].iat[i]}",
+            field=address_column,
+            id=ids[i],
+        )
+    keep &= status == "matched"
+    summary = match_summary(result.loc[keep | (status != "matched")])
+    summary["register"] = reg.attrs.get("load_report", {}).get("source", "GeoDataFrame")
+    summary["register_rows"] = len(reg)
+    report.notes["geocoding"] = summary
+    attributes["geocode_score"] = result["score"].to_numpy()
+    attributes["matched_address"] = result["matched_address"].to_numpy()
+    sites = gpd.GeoDataFrame(attributes, geometry=result.geometry.to_numpy(), crs=settings.CRS)
+    return sites.loc[keep].reset_index(drop=True), report

@@ -117,7 +117,9 @@ def walk_network(
         * a GeoDataFrame / GeoSeries of LineStrings (any CRS), e.g. a street centre-line file.
           Edge length is the geometric length in EPSG:3059. Lines connect only where they share
           a vertex (to 1 mm); lines crossing without one stay apart, as bridges should;
-        * a path to an OpenStreetMap file (``.osm``, ``.osm.pbf``), filtered by ``walk_filter``;
+        * a path to an OpenStreetMap file (``.osm``, ``.osm.pbf``), filtered by ``walk_filter``.
+          Files of 8 MB and more are built once and cached on disk (keyed by the file's
+          sha256 and the filter; ``ACCESSIBILITY_NETWORK_CACHE=0`` turns this off);
         * a path to a saved network (``.npz``, see :meth:`WalkNetwork.save`) or to a line layer
           geopandas can read (GeoPackage, Shapefile, GeoParquet);
         * an OSMnx / networkx MultiDiGraph, e.g. from
@@ -158,7 +160,16 @@ def walk_network(
         if path.is_file() and name.endswith(".npz"):
             network = WalkNetwork.load(path)
         elif path.is_file() and name.endswith((".osm", ".pbf", ".osm.gz", ".osm.bz2")):
-            network = _from_osm_file(path, walk_filter or WALK_FILTER)
+            from ._cache import cached_build
+
+            chosen = walk_filter or WALK_FILTER
+            # Large files are built once and loaded from the cache after (see network/_cache.py).
+            network = cached_build(
+                path,
+                chosen.describe() if isinstance(chosen, WalkFilter) else None,
+                lambda: _from_osm_file(path, chosen),
+                WalkNetwork.load,
+            )
         elif path.is_file():
             try:
                 lines = gpd.read_file(path)
@@ -366,8 +377,12 @@ class WalkNetwork:
         )
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | PathLike[str]) -> Path:
-        """Write the network to one ``.npz`` file atomically (no pickles; see :meth:`load`)."""
+    def save(self, path: str | PathLike[str], *, compress: bool = True) -> Path:
+        """Write the network to one ``.npz`` file atomically (no pickles; see :meth:`load`).
+
+        ``compress=False`` writes about twice the bytes but loads faster (the network cache
+        uses it: a country's network decompresses in seconds otherwise).
+        """
         target = Path(path)
         if target.suffix != ".npz":
             raise ValueError(f"{target}: a walking network is saved as .npz")
@@ -388,7 +403,7 @@ class WalkNetwork:
         if self.node_id is not None:
             arrays["node_id"] = self.node_id
         with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            (np.savez_compressed if compress else np.savez)(handle, **arrays)
         return target
 
     @classmethod
@@ -536,11 +551,20 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     """Network from an OpenStreetMap file, keeping ways ``walk_filter`` accepts."""
     from ..io._osm import read_osm
 
-    data = read_osm(path, way_filter=lambda tags: bool(walk_filter(tags)))
+    # Only ways with a highway tag reach Python (buildings, landuse and the rest are dropped in
+    # C++); a custom filter accepting ways without one is given every tagged way.
+    keys = ("highway",) if isinstance(walk_filter, WalkFilter) else None
+    data = read_osm(path, way_filter=lambda tags: bool(walk_filter(tags)), way_keys=keys)
     ways = data.ways
     report: dict[str, Any] = {"ways_kept": len(ways), "missing_node_refs": data.missing_nodes}
     lon, lat = data.nodes.locate(ways.refs)
     way_of = np.repeat(np.arange(len(ways)), np.diff(ways.offsets))
+    way_direction = np.fromiter(
+        (_foot_direction(tags) for tags in ways.tags), dtype=np.int8, count=len(ways)
+    )
+    all_refs = ways.refs
+    # The node table and the tags of a country extract (about a gigabyte) are not needed below.
+    del data, ways
     valid = np.isfinite(lon) & np.isfinite(lat)
     # A way with nodes missing from the extract is cut into the parts between them.
     new_part = np.ones(len(way_of), dtype=bool)
@@ -551,7 +575,7 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
         lon[valid],
         lat[valid],
         way_of[valid],
-        ways.refs[valid],
+        all_refs[valid],
     )
     _, part = np.unique(part, return_inverse=True)
     counts = np.bincount(part)
@@ -571,7 +595,7 @@ def _from_osm_file(path: Path, walk_filter: Callable[[Mapping[str, str]], bool])
     lines = np.asarray(shapely.linestrings(np.stack([x, y], axis=1), indices=part), dtype=object)
     part_way = np.zeros(len(lines), dtype=np.int64)
     part_way[part] = way_of
-    direction = np.array([_foot_direction(ways.tags[w]) for w in part_way], dtype=np.int8)
+    direction = way_direction[part_way]
     # Reverse the ways walkable only against their drawing direction (oneway:foot=-1).
     flipped = direction < 0
     if flipped.any():

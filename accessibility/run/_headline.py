@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..coverage._bounds import share_range_text
-from ..io.library_counts import library_completeness
+from ..io.library_counts import describe_library_source, library_completeness
 from ..io.route_inference import EVIDENCE_TEXT
 
 if TYPE_CHECKING:
@@ -101,8 +101,11 @@ def headline(result: RunResult, study: Study) -> list[str]:
     checks = result.site_checks
     if "libraries" in checks:
         lines.append(site_line(checks["libraries"], "libraries", distance) + ".")
+        # What the library layer is (OSM objects, a synthetic file) belongs on the same line.
+        source = describe_library_source(result.inputs.layers["libraries"])
         lines.append(
             library_comparison(checks["libraries"], result.inputs.layers.get("library_counts"))
+            + (f" {source}" if source else "")
         )
     if "libraries" not in checks and result.coverage is None:
         lines.append(
