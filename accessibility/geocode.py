@@ -258,8 +258,8 @@ def geocode(
         ``reason`` (why a row is not matched) and ``geometry`` (EPSG:3059; empty unless
         matched).
 
-    Scoring
-    -------
+    Notes
+    -----
     A register row is a candidate when its street and number agree. The street is compared
     exactly (score 1), without its type word (0.95: "Brīvības 1" for "Brīvības iela 1"), by
     abbreviated first names ("Kr. Barona iela", 0.95), or by similarity (difflib ratio of at
