@@ -142,3 +142,19 @@ def test_libraries_from_the_country_file_against_csb(
     assert table["found"].sum() + table.attrs["outside_units"] == len(libraries)
     # The generator writes about 85 % of CSB's count; placement jitter moves a few across borders.
     assert 0.75 < table["found"].sum() / 712 < 0.95
+
+
+def test_library_source_is_described_for_the_ministry_comparison(tmp_path: Path) -> None:
+    import osmium
+    from osmium.osm.mutable import Node
+
+    path = tmp_path / "real-looking.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))  # pyosmium's own generator header
+    writer.add_node(Node(id=1, location=(24.1, 56.95), tags={"amenity": "library", "name": "B"}))
+    writer.close()
+    from_osm = acc.load_libraries(path)
+    assert len(from_osm) == 1
+    assert "OpenStreetMap amenity=library" in describe_library_source(from_osm)
+    table = tmp_path / "libraries.csv"
+    table.write_text("id,name,lon,lat\n1,B,24.1,56.95\n", encoding="utf-8")
+    assert describe_library_source(acc.load_libraries(table)) == ""
