@@ -87,3 +87,37 @@ def test_full_gtfs_feed_has_no_cut_lists_and_no_bounds(tmp_path: Path) -> None:
     layers = synthetic.load_region(tmp_path)
     checked = stop_rule(layers["libraries"], stops)
     assert "meets_rule_low" not in checked.columns
+
+
+def test_report_table_of_libraries_against_csb_per_municipality(real_data: Path) -> None:
+    """The report's per-municipality table counts the layer's libraries where they lie."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from accessibility import find_dataset, load_units
+    from accessibility.run._headline import libraries_against_csb
+    from accessibility.run.inputs import Inputs
+    from accessibility.run.result import RunResult
+
+    units = load_units(find_dataset("units", real_data))
+    counts = load_library_counts(find_dataset("library_counts", real_data))
+    # Two libraries in Rīga, one in Ventspils (inside each city, by its representative point).
+    riga = units[units["municipality_name"] == "Rīga"].geometry.union_all().representative_point()
+    ventspils = units[units["municipality_name"] == "Ventspils"].geometry.union_all()
+    points = [riga, Point(riga.x + 50, riga.y), ventspils.representative_point()]
+    libraries = gpd.GeoDataFrame(
+        {"site_id": ["a", "b", "c"], "name": ["A", "B", "C"], "kind": "library"},
+        geometry=points,
+        crs=units.crs,
+    )
+    layers = {"units": units, "library_counts": counts, "libraries": libraries}
+    table = libraries_against_csb(RunResult(inputs=Inputs(layers=layers)))
+    assert table is not None and len(table) == len(counts) == 43
+    found = table.set_index("municipality_name")["libraries_in_layer"]
+    assert found["Rīga"] == 2 and found["Ventspils"] == 1 and found.sum() == 3
+    assert int(table["csb_libraries"].sum()) == 712
+    rows = table.set_index("municipality_name")
+    assert rows.loc["Rīga", "share_of_csb"] == round(2 / rows.loc["Rīga", "csb_libraries"], 3)
+    # Without CSB's count there is no table.
+    del layers["library_counts"]
+    assert libraries_against_csb(RunResult(inputs=Inputs(layers=layers))) is None

@@ -14,7 +14,11 @@ import geopandas as gpd
 import pandas as pd
 
 from ..coverage._bounds import share_range_text
-from ..io.library_counts import describe_library_source, library_completeness
+from ..io.library_counts import (
+    describe_library_source,
+    libraries_per_municipality,
+    library_completeness,
+)
 from ..io.route_inference import EVIDENCE_TEXT
 
 if TYPE_CHECKING:
@@ -234,3 +238,25 @@ def gap_bounds_text(table: pd.DataFrame) -> str:
             f"intercity route ({len(joins)}): {names}."
         )
     return text
+
+
+def libraries_against_csb(result: RunResult) -> pd.DataFrame | None:
+    """The library layer's count per municipality beside CSB's (None without both).
+
+    Shows how complete a library layer (an OpenStreetMap extract, a register export) is where
+    it matters: a municipality whose libraries are missing would pass or fail the stop rule on
+    the few that are there.
+    """
+    layers = result.inputs.layers
+    libraries, counts, units = (layers.get(k) for k in ("libraries", "library_counts", "units"))
+    if libraries is None or counts is None or units is None or not len(libraries):
+        return None
+    by_name = {str(n): int(c) for n, c in zip(counts["municipality_name"], counts["libraries"])}
+    table = libraries_per_municipality(libraries, units, by_name)
+    return table.rename(
+        columns={
+            "csb_count": "csb_libraries",
+            "found": "libraries_in_layer",
+            "share": "share_of_csb",
+        }
+    )

@@ -12,6 +12,7 @@ from .. import settings
 from .._version import __version__
 from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layers, write_json
 from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
+from ._headline import libraries_against_csb
 
 if TYPE_CHECKING:
     from .result import RunResult
@@ -96,6 +97,11 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
         if isinstance(layer, gpd.GeoDataFrame):
             layers[key] = file_ready(layer)
     written["inputs"] = write_csv(tables / "inputs.csv", describe_inputs(result.inputs))
+    against_csb = libraries_against_csb(result)
+    if against_csb is not None:
+        written["libraries_against_csb"] = write_csv(
+            tables / "libraries_against_csb.csv", against_csb
+        )
     if layers:
         written["gpkg"] = write_gpkg_layers(out / "accessibility.gpkg", layers)
     return written
@@ -211,6 +217,21 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
         Heading("Headline figures"),
         Bullets(_headline(result, study) or ["No figure could be computed with the data given."]),
     )
+    against_csb = libraries_against_csb(result)
+    if against_csb is not None:
+        found, csb = (
+            int(against_csb["libraries_in_layer"].sum()),
+            int(against_csb["csb_libraries"].sum()),
+        )
+        report.add(
+            Heading("How complete the library layer is"),
+            Paragraph(
+                f"The library layer places {found:,} libraries in the municipalities, against CSB's "
+                f"{csb:,} public libraries (Library.csv); a share above 1 means the layer holds "
+                "libraries CSB does not count (school, university, private). Least complete first."
+            ),
+            Table(against_csb, caption="Libraries per municipality: the layer against CSB"),
+        )
     if result.inputs.missing:
         report.add(
             Heading("What could not be computed"),
