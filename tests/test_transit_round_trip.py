@@ -208,3 +208,33 @@ def test_random_round_trips_against_pair_queries(tmp_path, seed):
         )
         assert row.round_trip == expected
     assert result["earliest_arrival"].notna().any()  # the check is not vacuous
+
+
+def test_round_trip_map(setup, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from accessibility.transit import plot_round_trips, round_trip_classes
+
+    feed, points, centres = setup
+    result = round_trips(points, centres, feed, date=DAY)
+    assert round_trip_classes(result).tolist() == [
+        "round trip",
+        "there, no usable return",
+        "no journey in time",
+        "round trip",
+    ]
+    ax = plot_round_trips(result, centres=centres)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == [
+        "round trip: 120 people",
+        "there, no usable return: 50 people",
+        "no journey in time: 30 people",
+        "centres",
+    ]
+    assert "2024-03-11" in ax.get_title()
+    ax.figure.savefig(tmp_path / "map.png")
+    plt.close(ax.figure)
+    assert (tmp_path / "map.png").stat().st_size > 1000
