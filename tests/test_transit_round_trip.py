@@ -89,6 +89,11 @@ def test_shorter_stay_and_summaries(setup):
     assert units.loc["U1", "population_round_trip"] == 100
     assert units.loc["U1", "round_trip_share"] == pytest.approx(100 / 150)
     assert units.loc["U2", "round_trip_share"] == pytest.approx(1.0)
+    # U2's walker is left out of the usual departure: V3's 15:40 bus is the one taken.
+    assert result["walk_only"].tolist() == [False, False, False, True]
+    assert units.loc["U2", "usual_leave_home"] == _ts("15:40")
+    heavier = round_trip_units(result.assign(population=[100, 50, 30, 80])).set_index("unit_code")
+    assert heavier.loc["U2", "usual_leave_home"] == _ts("15:40")
     assert units.loc["U1", "usual_leave_home"] == _ts("07:30")
     per_centre = round_trip_centres(result).set_index("centre")
     assert per_centre.loc["town", "population_assigned"] == 200
