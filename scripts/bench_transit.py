@@ -223,7 +223,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{t_round:.1f} s wall, {cpu_round:.1f} s CPU, {args.workers} worker(s), "
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end\n"
             f"  peak memory: {peak / 2**20:,.0f} MiB traced during the step; process peak RSS "
-            f"{rss_mib():,.0f} MiB (was {rss_before:,.0f} MiB before it)\n"
+            f"{rss_mib():,.0f} MiB (was {rss_before:,.0f} MiB before it)"
+            + (
+                f"; largest worker process {after.ru_maxrss / 1024:,.0f} MiB"
+                if args.workers > 1
+                else ""
+            )
+            + "\n"
             f"  cells with a round trip: {int(result['round_trip'].sum()):,}; population share "
             f"{share:.1%} (synthetic timetable: says nothing about Latvia's buses); units: "
             f"{len(units_table)}"

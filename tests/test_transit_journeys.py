@@ -260,3 +260,22 @@ def test_walks_along_the_network(tmp_path):
         walk_speed_kmh=4.0,
     )
     assert slower["arrival"].isna().all()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_travel_time_matrix_matches_transit_times(tmp_path, seed):
+    from accessibility.planning import p_median
+    from accessibility.transit import travel_time_matrix
+
+    feed, _ = _random_feed(tmp_path, seed)
+    stops = feed.stops_frame()
+    origins, destinations = stops.iloc[:8], stops.iloc[8:14]
+    options = {"date": DAY, "depart_after": "07:00", "max_walk_m": 900}
+    matrix = travel_time_matrix(origins, destinations, feed, **options)
+    long = transit_times(origins, destinations, feed, **options)["travel_minutes"].to_numpy()
+    np.testing.assert_array_equal(
+        np.nan_to_num(matrix.ravel(), posinf=-1), np.nan_to_num(long, nan=-1)
+    )
+    reachable = np.isfinite(matrix).any(axis=1)
+    plan = p_median(matrix[reachable], 2)
+    assert len(plan.selected) == 2

@@ -89,6 +89,11 @@ def test_shorter_stay_and_summaries(setup):
     assert units.loc["U1", "population_round_trip"] == 100
     assert units.loc["U1", "round_trip_share"] == pytest.approx(100 / 150)
     assert units.loc["U2", "round_trip_share"] == pytest.approx(1.0)
+    # U2's walker is left out of the usual departure: V3's 15:40 bus is the one taken.
+    assert result["walk_only"].tolist() == [False, False, False, True]
+    assert units.loc["U2", "usual_leave_home"] == _ts("15:40")
+    heavier = round_trip_units(result.assign(population=[100, 50, 30, 80])).set_index("unit_code")
+    assert heavier.loc["U2", "usual_leave_home"] == _ts("15:40")
     assert units.loc["U1", "usual_leave_home"] == _ts("07:30")
     per_centre = round_trip_centres(result).set_index("centre")
     assert per_centre.loc["town", "population_assigned"] == 200
@@ -208,3 +213,33 @@ def test_random_round_trips_against_pair_queries(tmp_path, seed):
         )
         assert row.round_trip == expected
     assert result["earliest_arrival"].notna().any()  # the check is not vacuous
+
+
+def test_round_trip_map(setup, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from accessibility.transit import plot_round_trips, round_trip_classes
+
+    feed, points, centres = setup
+    result = round_trips(points, centres, feed, date=DAY)
+    assert round_trip_classes(result).tolist() == [
+        "round trip",
+        "there, no usable return",
+        "no journey in time",
+        "round trip",
+    ]
+    ax = plot_round_trips(result, centres=centres)
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == [
+        "round trip: 120 people",
+        "there, no usable return: 50 people",
+        "no journey in time: 30 people",
+        "centres",
+    ]
+    assert "2024-03-11" in ax.get_title()
+    ax.figure.savefig(tmp_path / "map.png")
+    plt.close(ax.figure)
+    assert (tmp_path / "map.png").stat().st_size > 1000

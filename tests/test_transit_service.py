@@ -61,3 +61,26 @@ def test_service_rule_beside_plain_rule(feed):
     strict = service_rule(sites, service, min_departures=4)
     assert strict["meets_service_rule"].tolist() == [False, False, False]
     assert strict.attrs["service_rule"]["min_intercity_departures"] == 4
+
+
+def test_synthetic_feed_agrees_with_the_stop_loader(tmp_path):
+    """The timetable's intercity stops are the ones load_stops finds in the same GTFS zip."""
+    import numpy as np
+
+    from accessibility import load_stops
+    from accessibility.transit import synthetic_feed, trips_on
+
+    path = synthetic_feed(
+        tmp_path / "s.zip", n_stops=400, trips_per_day=150, mean_stops_per_trip=20, seed=3
+    )
+    feed = load_feed(path)
+    assert feed.report.rejected == [] and feed.n_stops == 400
+    weekday = len(trips_on(feed, "2024-03-12")[0])
+    assert weekday == 150  # the spring weekday timetable
+    assert len(trips_on(feed, "2024-07-09")[0]) < weekday  # thinner from June
+    assert len(trips_on(feed, "2024-05-01")[0]) < weekday  # a holiday runs Sunday's
+    service = stop_service(feed, "2024-03-12").set_index("stop_id")
+    stops = load_stops(path).set_index("stop_id")
+    assert (service["intercity"] == stops["intercity"].reindex(service.index)).all()
+    assert service["intercity"].any() and not service["intercity"].all()
+    assert np.isfinite(service["longest_gap_minutes"]).all()

@@ -376,3 +376,34 @@ def latest_departures(
 def access_index(layer: Layer) -> pd.Index:
     """The index labels of a layer (the row labels used in results)."""
     return layer.index
+
+
+def travel_time_matrix(
+    origins: Layer,
+    destinations: Layer,
+    feed: Feed,
+    *,
+    date: Any,
+    depart_after: Any,
+    network: Any = None,
+    walk_speed_kmh: float = 4.5,
+    max_walk_m: float = 1000.0,
+    max_transfers: int = 3,
+) -> np.ndarray:
+    """Minutes from ``depart_after`` to the earliest arrival, origins x destinations.
+
+    The journeys of :func:`transit_times` without the departure times (one search instead of
+    two), as a cost matrix for the planners (:func:`accessibility.planning.p_median`, ``mclp``):
+    ``inf`` where no journey arrives the same day.
+    """
+    day = as_date(date)
+    t0 = parse_clock(depart_after)
+    access, egress, direct, foot = _context(
+        feed, origins, destinations, day, network, walk_speed_kmh, max_walk_m
+    )
+    tt = day_timetable(feed, day, foot)
+    arrival = run_sources(
+        tt, access, np.full(access.shape[0], t0), egress, max_transfers=max_transfers
+    ).astype(np.float64)
+    arrival[arrival >= INF] = np.inf
+    return (np.minimum(arrival, t0 + direct) - t0) / 60.0

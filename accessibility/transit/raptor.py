@@ -230,7 +230,7 @@ def raptor(
             cols = np.flatnonzero(improved[board].any(axis=0))
             if len(cols) == 0:
                 continue
-            t = best[np.ix_(board, cols)].astype(np.int64)
+            t = best[board[:, None], cols].astype(np.int64)
             n = len(tt.pattern_dep[p])
             offsets = np.arange(pos0, len(stops) - 1, dtype=np.int64)[:, None]
             trip = np.searchsorted(tt.pattern_key[p], t + _OFF + offsets * _BIG) - offsets * n
@@ -245,7 +245,7 @@ def raptor(
                 np.minimum.at(vehicle, (rows, tiled), arrival.ravel())
                 reached[rows, tiled] |= vehicle[rows, tiled] < before
             else:
-                index = np.ix_(target_stops, cols)
+                index = (target_stops[:, None], cols)
                 old = vehicle[index]
                 better = arrival < old
                 vehicle[index] = np.where(better, arrival, old)

@@ -109,7 +109,8 @@ def round_trips(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``points`` with ``centre`` (label), ``earliest_arrival`` (at the centre), ``latest_return``
+        ``points`` with ``centre`` (label), ``walk_only`` (the centre is reached on foot at
+        least as early as by transit), ``earliest_arrival`` (at the centre), ``latest_return``
         (latest time of leaving the centre that is home by ``home_by``), ``round_trip`` (bool),
         ``time_at_centre_minutes`` (opening time available between them; NaN without a round
         trip), and with ``details`` ``leave_home``, ``back_home`` and ``time_away_minutes`` of
@@ -150,6 +151,7 @@ def round_trips(
         workers,
     )
     arrive[arrive >= INF] = np.inf
+    walk_there = np.isfinite(direct) & (t_leave + direct <= arrive)
     arrive = np.minimum(arrive, t_leave + direct)
     leave = np.where(back >= INF, -np.inf, -back)
     leave = np.maximum(leave, t_home - direct)
@@ -157,6 +159,7 @@ def round_trips(
     ok = np.isfinite(arrive) & (served_from + stay <= t_close) & (leave >= served_from + stay)
     out = points.copy()
     out["centre"] = centres.index.to_numpy()[centre]
+    out["walk_only"] = walk_there
     out["earliest_arrival"] = _timestamps(day, _ints(arrive)).to_numpy()
     out["latest_return"] = _timestamps(
         day, _ints(np.where(np.isfinite(leave), leave, np.inf))
@@ -259,7 +262,8 @@ def round_trip_units(
     """Per unit: population, population with a same-day round trip, its share, the usual departure.
 
     ``usual_leave_home`` is the time of leaving home (``leave_home``) shared by most people of
-    the unit who have a round trip (population-weighted mode; NaT when none has one).
+    the unit who have a round trip by transit (population-weighted mode; NaT when none has one;
+    people who walk to the centre are left out, their time of leaving is their own choice).
     """
     for column in (unit_column, population, "round_trip"):
         if column not in result.columns:
@@ -283,13 +287,16 @@ def round_trip_units(
         np.nan,
     )
     if "leave_home" in result.columns:
+        by_transit = frame["ok"].to_numpy()
+        if "walk_only" in result.columns:
+            by_transit = by_transit & ~result["walk_only"].to_numpy(dtype=bool)
         feasible = pd.DataFrame(
             {
                 "unit": frame["unit"],
                 "leave": result["leave_home"].to_numpy(),
                 "w": frame["population"],
             }
-        )[frame["ok"].to_numpy()]
+        )[by_transit]
         usual = (
             feasible.groupby(["unit", "leave"])["w"]
             .sum()
