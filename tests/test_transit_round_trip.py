@@ -221,7 +221,7 @@ def test_round_trip_map(setup, tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from accessibility.transit import plot_round_trips, round_trip_classes
+    from accessibility.outputs.transit_map import plot_round_trips, round_trip_classes
 
     feed, points, centres = setup
     result = round_trips(points, centres, feed, date=DAY)

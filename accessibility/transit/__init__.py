@@ -11,7 +11,6 @@ from __future__ import annotations
 from .calendar import active_services, trips_on
 from .feed import Feed, load_feed
 from .journeys import footpaths, latest_departures, transit_times, travel_time_matrix
-from .plot import plot_round_trips, round_trip_classes
 from .raptor import Timetable, day_timetable, raptor
 from .round_trip import round_trip_centres, round_trip_matrix, round_trip_units, round_trips
 from .service import intercity_routes, service_rule, stop_service
@@ -29,10 +28,8 @@ __all__ = [
     "intercity_routes",
     "latest_departures",
     "load_feed",
-    "plot_round_trips",
     "raptor",
     "round_trip_centres",
-    "round_trip_classes",
     "round_trip_matrix",
     "round_trip_units",
     "round_trips",
