@@ -175,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         print(f"error: {args.folder} is not a folder", file=sys.stderr)
         return 2
+    # Import both solvers here, so the forked runs time the solve and not the imports.
+    import accessibility.planning  # noqa: F401
+
+    if not args.no_spopt:
+        import pulp  # noqa: F401
+        from spopt.locate import PMedian  # noqa: F401 - the name ``spopt`` is the runner below
     header = (
         f"{'inst':>6} {'n':>4} {'p':>4} {'optimum':>8} | {'ours s':>7} {'objective':>9} "
         f"{'bound':>10} {'gap':>8} {'proved':>6} | {'spopt s':>7} {'objective':>9} "
