@@ -762,7 +762,7 @@ def _radius_median(
         full_pairs=pairs, start_open=best_open,
         start_distance=None if guess is None else guess.distance,
         upper=best_objective, bound=best_bound, time_limit=time_limit,
-        mip_rel_gap=mip_rel_gap, threads=threads, seed=seed, fixing=not (codes >= 0).any(),
+        mip_rel_gap=mip_rel_gap, threads=threads, seed=seed, fixing=True,
     )  # fmt: skip
     if out.status == "infeasible" and out.open_mask is None:
         raise InfeasibleError(
