@@ -35,9 +35,13 @@ PLAIN_P = 587
 
 
 def solve(
-    matrix: Any, weights: np.ndarray, p: int, groups: Any, limit: float
+    matrix: Any, weights: np.ndarray, p: int, groups: Any, limit: float, model: str
 ) -> tuple[float, dict]:
-    from accessibility.planning import p_median
+    from accessibility.planning import models, p_median
+
+    if model != "auto":
+        # Compare the two models on the same instance: override the size rule in this process.
+        models._radius_is_smaller = lambda *a: model == "radius"
 
     result = p_median(
         matrix,
@@ -67,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=600.0, help="seconds per model")
     parser.add_argument("--extras", type=int, default=8, help="centres beyond one per unit")
     parser.add_argument("--only", choices=("plain", "per_unit"), default=None)
+    parser.add_argument(
+        "--model",
+        choices=("auto", "radius", "assignment"),
+        default="auto",
+        help="p-median model (auto: the size rule of p_median)",
+    )
     args = parser.parse_args(argv)
     layers = real_layers(args.data)
     if layers is None:
@@ -100,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             if g is None
             else f"one per unit ({with_stop} of {len(units)} units have a stop) + {args.extras}, p={p}"
         )
-        out = measure(solve, (matrix, weights, p, g, args.limit), args.limit + 300)
+        out = measure(solve, (matrix, weights, p, g, args.limit, args.model), args.limit + 300)
         if out.get("error"):
             print(f"  {label}: {out['error']} after {out['seconds']:.0f} s", flush=True)
             continue

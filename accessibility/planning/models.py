@@ -181,7 +181,12 @@ def p_median(
         return k
 
     k_row = first_k()
-    if active.size and _radius_is_smaller(reduced, active, lengths):
+    radius_keep = k_row
+    if guess is not None:
+        # The radius model starts from the levels up to the heuristic's distance (plus two).
+        within = reduced.costs <= guess.distance[reduced.row_of_pair]
+        radius_keep = np.bincount(reduced.row_of_pair[within], minlength=pairs.n_rows)
+    if active.size and _radius_is_smaller(reduced, active, k_row, radius_keep):
         return _radius_median(
             pairs, reduced, w, active, constant, p, open_lower, closed, codes,
             (g_rows, g_cols, g_lo, g_hi), guess, best_open, best_objective, best_bound,
@@ -719,17 +724,25 @@ def _median_result(
     )
 
 
-def _radius_is_smaller(reduced: Pairs, active: np.ndarray, lengths: np.ndarray) -> bool:
-    """Whether the full radius model has at most 3/4 of the assignment model's columns and rows.
+def _radius_is_smaller(
+    reduced: Pairs, active: np.ndarray, keep: np.ndarray, radius_keep: np.ndarray | None = None
+) -> bool:
+    """Whether the first radius model has at most 3/4 of the first assignment model's size.
 
-    Both count the same pairs; the radius model has one column and row per distinct cost, so it
-    wins where costs repeat (integer or clustered distances). With all costs distinct the two are
-    about the same size and the assignment model, with its PDLP start, is kept.
+    Sizes are columns plus rows: the assignment model on ``keep[i]`` pairs per row, the radius
+    model on the levels of the first ``radius_keep[i]`` pairs (``keep`` when None) and two more
+    levels per row, as :func:`~accessibility.planning.radius.solve_radius` starts. The radius
+    model has one column and row per distinct cost, so it wins where costs repeat (integer or
+    clustered distances) or where the heuristic's plan is near (its levels are few); with all
+    costs distinct and the same pairs the two are about the same size and the assignment model
+    is kept.
     """
     from .radius import model_counts
 
-    c = model_counts(reduced, active, lengths)
-    radius = c["radius_columns"] + c["radius_rows"]
+    c = model_counts(reduced, active, keep)
+    r = c if radius_keep is None else model_counts(reduced, active, radius_keep)
+    extra = 0 if radius_keep is None else 4 * active.size
+    radius = r["radius_columns"] + r["radius_rows"] + extra
     return radius <= 0.75 * (c["assignment_columns"] + c["assignment_rows"])
 
 
@@ -762,7 +775,7 @@ def _radius_median(
         full_pairs=pairs, start_open=best_open,
         start_distance=None if guess is None else guess.distance,
         upper=best_objective, bound=best_bound, time_limit=time_limit,
-        mip_rel_gap=mip_rel_gap, threads=threads, seed=seed, fixing=not (codes >= 0).any(),
+        mip_rel_gap=mip_rel_gap, threads=threads, seed=seed, fixing=True,
     )  # fmt: skip
     if out.status == "infeasible" and out.open_mask is None:
         raise InfeasibleError(

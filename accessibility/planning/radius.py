@@ -288,8 +288,8 @@ def solve_radius(
     time_limit, mip_rel_gap, threads, seed
         HiGHS options.
     fixing
-        Close sites whose LP reduced cost proves them closed in every better plan (only without
-        a group rule, where the LP bound and reduced costs apply as they are).
+        Close sites whose LP reduced cost proves them closed in every better plan (the LP holds
+        the group rows, so this holds under a group rule too).
 
     Returns
     -------
