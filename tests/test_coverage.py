@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from accessibility import AccessibilityError, MissingColumnError
+from accessibility.coverage._text import STRAIGHT_LINE_NOTE
 from accessibility.coverage.core import (
     STATUS_FAILS,
     STATUS_MEETS,
@@ -19,7 +20,6 @@ from accessibility.coverage.core import (
     STATUS_NOT_ASSESSED,
     STATUS_UNMEASURED,
     STATUS_VALUES,
-    STRAIGHT_LINE_NOTE,
     assess,
     gaps,
     proxy_sites,
