@@ -520,7 +520,9 @@ def gaps(
             lambda r: f"{r['stops']} stop(s) in the unit, none served by an intercity route",
             pop,
         )
-    if threshold is not None:
+    # Without population figures there is no population beyond any distance to rank by.
+    no_population = "population" not in coverage.columns or coverage["population"].isna().all()
+    if threshold is not None and not (no_population and f"pop_beyond_{threshold:g}" not in coverage):
         column = f"pop_beyond_{threshold:g}"
         if column not in coverage.columns:
             raise AccessibilityError(

@@ -183,7 +183,9 @@ def headline_lines(result: RunResult) -> list[str]:
 
 def _headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, in the ministry's terms, each with its count and denominator."""
-    lines: list[str] = []
+    lines: list[str] = [
+        f"PARTIAL RUN: {lost}. Every figure below leaves this out." for lost in result.inputs.partial
+    ]
     distance = f"{study.stop_distance:.0f} m"
     for label, checked in result.site_checks.items():
         measured = checked["distance"].notna()
@@ -195,8 +197,15 @@ def _headline(result: RunResult, study: Study) -> list[str]:
             "proxy_most_served_stop": "proxy sites (each unit's most-served bus stop; not real libraries)",
             "proxy_population_centre": "proxy sites (each unit's population-weighted centre; not real libraries)",
         }.get(label, label)
+        if not len(checked):
+            # 0 of 0 is not 0 %: with no site left there is no share to give.
+            lines.append(
+                f"Share of {what} within {distance} of an intercity bus stop: not computed (no site "
+                "could be checked)."
+            )
+            continue
         lines.append(
-            f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
+            f"{passing / len(checked):.1%} of {what} ({passing:,} of {len(checked):,}) lie within "
             f"{distance} of an intercity bus stop ({how})."
         )
     for label, coverage in (("Existing network", result.coverage), ("Plan", result.plan_coverage)):
