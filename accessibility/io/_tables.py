@@ -15,7 +15,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from .._errors import InputFileError, MissingColumnError
+from .._errors import InputFileError, MissingColumnError, ResourceLimitError
 
 #: Encodings tried in order after UTF-8: Baltic Windows, then latin-1 (which never fails).
 FALLBACK_ENCODINGS: tuple[str, ...] = ("cp1257", "latin-1")
@@ -166,6 +166,8 @@ def open_zip(path: str | PathLike[str]) -> zipfile.ZipFile:
         raise InputFileError(path, "file not found")
     try:
         archive = zipfile.ZipFile(file)
+        # Before any member is decompressed: a small archive can expand to gigabytes.
+        check_zip_size(archive, path)
         bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputFileError(
@@ -177,6 +179,43 @@ def open_zip(path: str | PathLike[str]) -> zipfile.ZipFile:
         archive.close()
         raise InputFileError(path, f"zip member {bad!r} is corrupt (CRC mismatch)")
     return archive
+
+
+#: Largest total uncompressed size of a zip archive the loaders read (bytes).
+MAX_UNCOMPRESSED_BYTES: int = 2 * 1024**3
+
+#: Largest compression ratio of an archive that expands beyond :data:`RATIO_FROM_BYTES`:
+#: text tables compress 5-20 times; a far higher ratio is a zip bomb or a damaged archive.
+MAX_COMPRESSION_RATIO: float = 200.0
+
+#: Uncompressed size from which the ratio is checked (small files may compress very well).
+RATIO_FROM_BYTES: int = 64 * 1024**2
+
+
+def check_zip_size(archive: zipfile.ZipFile, path: str | PathLike[str]) -> None:
+    """Refuse an archive whose declared uncompressed size or compression ratio is too large.
+
+    Raises
+    ------
+    ResourceLimitError
+        Naming the archive, the largest member and the size it would need.
+    """
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    total = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    largest = max(infos, key=lambda i: i.file_size, default=None)
+    name = "" if largest is None else f" (largest member {largest.filename!r}: {largest.file_size / 1024**2:,.0f} MiB)"
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ResourceLimitError(
+            f"{path}: zip archive expands to {total / 1024**3:,.1f} GiB{name}, above the limit of "
+            f"{MAX_UNCOMPRESSED_BYTES / 1024**3:g} GiB"
+        )
+    if total > RATIO_FROM_BYTES and total / packed > MAX_COMPRESSION_RATIO:
+        raise ResourceLimitError(
+            f"{path}: zip archive expands {total / packed:,.0f} times ({packed / 1024**2:,.1f} MiB to "
+            f"{total / 1024**2:,.0f} MiB){name}, above the limit of {MAX_COMPRESSION_RATIO:g}; a zip bomb "
+            "or a damaged archive?"
+        )
 
 
 def zip_members(path: str | PathLike[str], pattern: str) -> list[str]:
@@ -216,7 +255,15 @@ def read_zip_member(path: str | PathLike[str], pattern: str) -> tuple[str, bytes
         )
     with open_zip(path) as archive:
         try:
-            return members[0], archive.read(members[0])
+            # The declared size can lie: never read more than it says (plus one byte to tell).
+            declared = archive.getinfo(members[0]).file_size
+            with archive.open(members[0]) as member:
+                data = member.read(declared + 1)
+            if len(data) > declared:
+                raise InputFileError(
+                    path, f"zip member {members[0]!r} holds more than its declared {declared:,} bytes"
+                )
+            return members[0], data
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise InputFileError(path, f"zip member {members[0]!r} cannot be read: {exc}") from exc
 
@@ -285,6 +332,14 @@ def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.
         OSError,
     ) as exc:
         raise InputFileError(path, f"cannot be read as a vector layer: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # The attribute table (.dbf) is not in the encoding its .cpg (or the format) declares.
+        raise InputFileError(
+            path,
+            f"attribute text is not in the declared encoding ({exc.encoding}): byte "
+            f"{exc.object[exc.start:exc.start + 1]!r} cannot be decoded; fix the .cpg file (for "
+            "example 1257 for Baltic Windows text) or save the layer again as UTF-8",
+        ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:
         raise InputFileError(path, "has no geometry")
     if len(gdf) == 0:

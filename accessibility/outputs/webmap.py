@@ -227,7 +227,32 @@ def save_interactive_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path
     pathlib.Path
         The file written.
     """
-    return write_text(path, fmap.get_root().render())
+    return write_text(path, deterministic_ids(fmap.get_root().render()))
+
+
+#: folium names every element ``<kind>_<32 random hex digits>`` (uuid4).
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+
+
+def deterministic_ids(page: str) -> str:
+    """Replace folium's random element ids by their order of first appearance.
+
+    The same map then gives the same bytes, so ``map.html`` is reproducible like the tables.
+    Every occurrence of an id is replaced by the same number, so the page's script still
+    refers to the right elements.
+    """
+    numbers: dict[str, str] = {}
+
+    def number(found: re.Match[str]) -> str:
+        return numbers.setdefault(found.group(0), f"{len(numbers):032d}")
+
+    page = _ELEMENT_ID.sub(number, page)
+    if numbers:
+        # Ids also appear without the underscore (``"id": "<hex>"``): same numbers.
+        page = re.sub(
+            "|".join(map(re.escape, numbers)), lambda m: numbers[m.group(0)], page
+        )
+    return page
 
 
 def leaflet_assets() -> tuple[str, str]:

@@ -170,7 +170,17 @@ def _read_streets(path: Path) -> Any:
         return walk_network(path)
     if name.endswith((".npz", ".parquet")) and hasattr(WalkNetwork, "load"):
         return WalkNetwork.load(path)
-    return gpd.read_file(path)
+    lines = gpd.read_file(path)
+    kinds = set(lines.geom_type.dropna()) - {"LineString", "MultiLineString"}
+    if kinds or not len(lines):
+        # A layer of areas would otherwise be taken as a place to download streets for.
+        raise InputFileError(
+            path,
+            "streets must be street centre lines (LineStrings); the layer holds "
+            f"{', '.join(sorted(kinds)) or 'no features'}",
+            field="geometry",
+        )
+    return lines
 
 
 def _municipalities_from_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
