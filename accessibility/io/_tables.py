@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable
 from os import PathLike
@@ -14,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
 
 from .._errors import InputFileError, MissingColumnError, ResourceLimitError
 
@@ -323,7 +325,15 @@ def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.
     """
     source = vector_source(path, prefer=prefer)
     try:
-        gdf = pyogrio.read_dataframe(source)
+        with warnings.catch_warnings():
+            # NaN or inf vertices warn in GEOS; the loaders reject those rows by number instead.
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            try:
+                gdf = pyogrio.read_dataframe(source)
+            except shapely.errors.GEOSException:
+                # A geometry GEOS cannot build (an unclosed ring): read it as missing, so the
+                # loader rejects that row and names it, instead of failing the whole file.
+                gdf = pyogrio.read_dataframe(source, on_invalid="ignore")
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
