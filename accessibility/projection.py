@@ -53,7 +53,9 @@ def to_working_crs(
         return gdf
     if _CRS.from_user_input(gdf.crs).is_geographic and len(gdf):
         west, south, east, north = gdf.total_bounds
-        if np.isfinite(gdf.total_bounds).all() and not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
+        if np.isfinite(gdf.total_bounds).all() and not (
+            -180 <= west and east <= 180 and -90 <= south and north <= 90
+        ):
             # Metre coordinates under a .prj that says degrees would all become NaN.
             where = f"{source}: " if source is not None else ""
             raise CRSError(

@@ -34,7 +34,9 @@ def copy_file(real_data: Path, dest: Path, parts: tuple[str, str]) -> Path:
     return target
 
 
-def data_folder(real_data: Path, dest: Path, *, population: bool = True, stops: bool = True) -> Path:
+def data_folder(
+    real_data: Path, dest: Path, *, population: bool = True, stops: bool = True
+) -> Path:
     """A data folder with the units, the classifier and (optionally) population and stops."""
     copy_units(real_data, dest / "units")
     copy_file(real_data, dest / "classifier", CLASSIFIER)

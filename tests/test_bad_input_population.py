@@ -7,8 +7,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from _corrupt import POPULATION, TOTAL_2024, copy_file
+
 from accessibility import load_population
 from accessibility._errors import InputFileError
 from accessibility._loadreport import get_report

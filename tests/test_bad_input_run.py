@@ -91,10 +91,20 @@ def test_a_folder_of_someone_elses_files_is_not_overwritten(
 
 
 def test_map_html_is_the_same_bytes_in_two_runs(region: dict[str, str], tmp_path: Path) -> None:
-    first = pipeline.run(Study(inputs=region), tmp_path / "a", progress=False, parts=("maps",),
-                         municipality_sheets=False)
-    second = pipeline.run(Study(inputs=region), tmp_path / "b", progress=False, parts=("maps",),
-                          municipality_sheets=False)
+    first = pipeline.run(
+        Study(inputs=region),
+        tmp_path / "a",
+        progress=False,
+        parts=("maps",),
+        municipality_sheets=False,
+    )
+    second = pipeline.run(
+        Study(inputs=region),
+        tmp_path / "b",
+        progress=False,
+        parts=("maps",),
+        municipality_sheets=False,
+    )
     page = first.files["interactive_map"].read_bytes()
     assert page == second.files["interactive_map"].read_bytes()
     assert b"00000000000000000000000000000000" in page  # the first element, numbered
@@ -102,8 +112,9 @@ def test_map_html_is_the_same_bytes_in_two_runs(region: dict[str, str], tmp_path
 
 def test_report_and_map_run_without_the_population(region: dict[str, str], tmp_path: Path) -> None:
     inputs = {k: v for k, v in region.items() if k != "population"}
-    result = pipeline.run(Study(inputs=inputs), tmp_path / "out", progress=False,
-                          municipality_sheets=False)
+    result = pipeline.run(
+        Study(inputs=inputs), tmp_path / "out", progress=False, municipality_sheets=False
+    )
     report = result.files["report_md"].read_text(encoding="utf-8")
     assert "population" in report and "What could not be computed" in report
     assert (tmp_path / "out" / "map.html").is_file()
@@ -112,9 +123,15 @@ def test_report_and_map_run_without_the_population(region: dict[str, str], tmp_p
 def test_a_pattern_that_makes_no_stop_intercity_stops_the_run(
     region: dict[str, str], tmp_path: Path
 ) -> None:
-    with pytest.raises(PartialDataError, match=r"none of the .* stops is served by a route matching"):
-        pipeline.run(Study(inputs=region, intercity_pattern="9\\d{5}"), tmp_path / "out",
-                     progress=False, parts=("tables",))
+    with pytest.raises(
+        PartialDataError, match=r"none of the .* stops is served by a route matching"
+    ):
+        pipeline.run(
+            Study(inputs=region, intercity_pattern="9\\d{5}"),
+            tmp_path / "out",
+            progress=False,
+            parts=("tables",),
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -132,10 +149,17 @@ def test_every_stop_at_0_0_is_an_error_then_not_computed(
     table["y"] = "0"
     table.to_csv(broken, index=False)
     inputs = {**region, "stops": str(broken)}
-    with pytest.raises(PartialDataError, match=r"stops: .* of .* \(100\.0%\) stops .* were rejected"):
+    with pytest.raises(
+        PartialDataError, match=r"stops: .* of .* \(100\.0%\) stops .* were rejected"
+    ):
         pipeline.run(Study(inputs=inputs), tmp_path / "out", progress=False, parts=("tables",))
-    result = pipeline.run(Study(inputs=inputs), tmp_path / "out", progress=False,
-                          parts=("tables", "report"), allow_partial=True)
+    result = pipeline.run(
+        Study(inputs=inputs),
+        tmp_path / "out",
+        progress=False,
+        parts=("tables", "report"),
+        allow_partial=True,
+    )
     headline = _outputs.headline_lines(result)
     assert headline[0].startswith("PARTIAL RUN: stops:")
     assert not any("0.0%" in line and "0 of 0" in line for line in headline)

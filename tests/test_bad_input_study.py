@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _corrupt import data_folder
+
 from accessibility._errors import AmbiguousDatasetError, StudyFileError
 from accessibility.cli import main
 from accessibility.io.datasets import locate_dataset
@@ -23,9 +23,15 @@ def _study(tmp_path: Path, body: str, *, bom: bool = False) -> Path:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ('[study.inputs]\nlibrarys = "my.csv"\n', r"unknown input 'librarys'.*did you mean 'libraries'"),
+        (
+            '[study.inputs]\nlibrarys = "my.csv"\n',
+            r"unknown input 'librarys'.*did you mean 'libraries'",
+        ),
         ('[study.inputs]\nbogus_layer = "x.csv"\n', r"unknown input 'bogus_layer'"),
-        ("[study]\nstop_distanse = 700\n", r"unknown study parameter 'stop_distanse'.*'stop_distance'"),
+        (
+            "[study]\nstop_distanse = 700\n",
+            r"unknown study parameter 'stop_distanse'.*'stop_distance'",
+        ),
         ("[study]\nname = 'x'\n[other]\nkey = 1\n", r"unknown table or key 'other'"),
         ('[study]\nintercity_pattern = "7\\\\d{3"\n', r"unmatched '\{' .* literal brace"),
         ('[study]\nintercity_pattern = "7*"\n', r"matches an empty route number"),
@@ -45,12 +51,16 @@ def test_study_mistakes_are_errors_naming_the_key(tmp_path: Path, body: str, exp
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
-    study = read_study(_study(tmp_path, '[study]\nname = "Latvija"\nstop_distance = 700\n', bom=True))
+    study = read_study(
+        _study(tmp_path, '[study]\nname = "Latvija"\nstop_distance = 700\n', bom=True)
+    )
     assert study.name == "Latvija" and study.stop_distance == 700.0
 
 
 def test_the_default_pattern_and_a_literal_brace_are_fine(tmp_path: Path) -> None:
-    study = read_study(_study(tmp_path, '[study]\nintercity_pattern = "(K?7\\\\d{3})|\\\\{x\\\\}"\n'))
+    study = read_study(
+        _study(tmp_path, '[study]\nintercity_pattern = "(K?7\\\\d{3})|\\\\{x\\\\}"\n')
+    )
     assert study.intercity_pattern == "(K?7\\d{3})|\\{x\\}"
 
 
@@ -79,7 +89,9 @@ def test_the_study_settles_an_ambiguity_and_every_choice_is_printed(
     assert main(["plan", "--data-dir", str(folder), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "could both be it" in err and "stale" in err and "fresh" in err
-    study = _study(tmp_path, f'[study]\n[study.inputs]\nlibraries = "{folder / "fresh" / "libraries.csv"}"\n')
+    study = _study(
+        tmp_path, f'[study]\n[study.inputs]\nlibraries = "{folder / "fresh" / "libraries.csv"}"\n'
+    )
     argv = ["plan", "--config", str(study), "--data-dir", str(folder), "--out", str(out), "--quiet"]
     assert main([*argv, "--planner", "none"]) == 0
     printed = capsys.readouterr().out

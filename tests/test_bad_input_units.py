@@ -9,8 +9,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-
 from _corrupt import UNITS_STEM, copy_units, data_folder
+
 from accessibility import load_units
 from accessibility._errors import CRSError, InputFileError, PartialDataError
 from accessibility.cli import main
@@ -78,7 +78,9 @@ def test_units_moved_2000_km_are_refused(real_data: Path, tmp_path: Path) -> Non
 def test_degrees_prj_over_metre_coordinates_is_one_line(real_data: Path, tmp_path: Path) -> None:
     shp = copy_units(real_data, tmp_path)
     shp.with_suffix(".prj").write_text(WGS84_PRJ, encoding="ascii")
-    with pytest.raises(CRSError, match=r"declares a geographic CRS .* the \.prj is wrong") as caught:
+    with pytest.raises(
+        CRSError, match=r"declares a geographic CRS .* the \.prj is wrong"
+    ) as caught:
         load_units(shp)
     assert str(shp) in str(caught.value)
 
@@ -149,7 +151,9 @@ def test_points_in_lithuania_or_the_sea_are_rejected_and_counted(
     kept = inputs.layers["libraries"]
     assert kept["name"].tolist() == ["Rīga"]
     report = kept.attrs["load_report"]
-    assert report["rejected_by_reason"] == {
-        "outside Latvia (more than 2000 m outside the territorial units)": 3
-    } or sum(report["rejected_by_reason"].values()) == 3
+    assert (
+        report["rejected_by_reason"]
+        == {"outside Latvia (more than 2000 m outside the territorial units)": 3}
+        or sum(report["rejected_by_reason"].values()) == 3
+    )
     assert any("libraries" in line for line in lost)

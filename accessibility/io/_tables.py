@@ -194,6 +194,10 @@ MAX_COMPRESSION_RATIO: float = 200.0
 RATIO_FROM_BYTES: int = 64 * 1024**2
 
 
+def _size(n: float) -> str:
+    return f"{n / 1024**3:,.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:,.1f} MiB"
+
+
 def check_zip_size(archive: zipfile.ZipFile, path: str | PathLike[str]) -> None:
     """Refuse an archive whose declared uncompressed size or compression ratio is too large.
 
@@ -206,16 +210,20 @@ def check_zip_size(archive: zipfile.ZipFile, path: str | PathLike[str]) -> None:
     total = sum(i.file_size for i in infos)
     packed = max(sum(i.compress_size for i in infos), 1)
     largest = max(infos, key=lambda i: i.file_size, default=None)
-    name = "" if largest is None else f" (largest member {largest.filename!r}: {largest.file_size / 1024**2:,.0f} MiB)"
+    name = (
+        ""
+        if largest is None
+        else f" (largest member {largest.filename!r}: {_size(largest.file_size)})"
+    )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ResourceLimitError(
-            f"{path}: zip archive expands to {total / 1024**3:,.1f} GiB{name}, above the limit of "
-            f"{MAX_UNCOMPRESSED_BYTES / 1024**3:g} GiB"
+            f"{path}: zip archive expands to {_size(total)}{name}, above the limit of "
+            f"{_size(MAX_UNCOMPRESSED_BYTES)}"
         )
     if total > RATIO_FROM_BYTES and total / packed > MAX_COMPRESSION_RATIO:
         raise ResourceLimitError(
-            f"{path}: zip archive expands {total / packed:,.0f} times ({packed / 1024**2:,.1f} MiB to "
-            f"{total / 1024**2:,.0f} MiB){name}, above the limit of {MAX_COMPRESSION_RATIO:g}; a zip bomb "
+            f"{path}: zip archive expands {total / packed:,.0f} times ({_size(packed)} to "
+            f"{_size(total)}){name}, above the limit of {MAX_COMPRESSION_RATIO:g}; a zip bomb "
             "or a damaged archive?"
         )
 
@@ -263,7 +271,8 @@ def read_zip_member(path: str | PathLike[str], pattern: str) -> tuple[str, bytes
                 data = member.read(declared + 1)
             if len(data) > declared:
                 raise InputFileError(
-                    path, f"zip member {members[0]!r} holds more than its declared {declared:,} bytes"
+                    path,
+                    f"zip member {members[0]!r} holds more than its declared {declared:,} bytes",
                 )
             return members[0], data
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -347,7 +356,7 @@ def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.
         raise InputFileError(
             path,
             f"attribute text is not in the declared encoding ({exc.encoding}): byte "
-            f"{exc.object[exc.start:exc.start + 1]!r} cannot be decoded; fix the .cpg file (for "
+            f"{exc.object[exc.start : exc.start + 1]!r} cannot be decoded; fix the .cpg file (for "
             "example 1257 for Baltic Windows text) or save the layer again as UTF-8",
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:

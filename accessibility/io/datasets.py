@@ -193,7 +193,7 @@ def locate_dataset(key: str, data_dir: str | os.PathLike[str] | None = None) -> 
             raise AmbiguousDatasetError(
                 f"dataset {key!r}: {ranked[0]} and {ranked[1]} could both be it (same file name "
                 f"pattern{', same edition' if dataset.choose == 'newest_edition' else ''}); say which "
-                f"in the study file ([study.inputs] {key} = \"...\") or remove the other"
+                f'in the study file ([study.inputs] {key} = "...") or remove the other'
             )
         candidates += [c for c in ranked if c not in candidates]
     if not candidates:

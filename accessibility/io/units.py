@@ -169,7 +169,9 @@ def _clean_polygons(
     nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
     for i in np.flatnonzero(nonfinite & keep):
         report.reject(
-            _row_label(i), "vertex with a NaN or infinite coordinate", field="geometry",
+            _row_label(i),
+            "vertex with a NaN or infinite coordinate",
+            field="geometry",
             id=gdf[id_column].iat[i],
         )
         keep[i] = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -421,7 +422,8 @@ class WalkNetwork:
         if not source.is_file():
             raise InputFileError(source, "file not found")
         try:
-            with np.load(source, allow_pickle=False) as data:
+            # An open handle, so a file that is not a numpy archive is closed again.
+            with open(source, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 geometry = shapely.from_ragged_array(
                     shapely.GeometryType.LINESTRING, data["geom_coords"], (data["geom_offsets"],)
@@ -437,7 +439,7 @@ class WalkNetwork:
                     report=meta["report"],
                     node_id=data["node_id"] if "node_id" in data.files else None,
                 )
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
             raise InputFileError(source, f"not a saved walking network: {exc}") from exc
         network.source["loaded_from"] = str(source)
         return network

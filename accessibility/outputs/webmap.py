@@ -249,9 +249,7 @@ def deterministic_ids(page: str) -> str:
     page = _ELEMENT_ID.sub(number, page)
     if numbers:
         # Ids also appear without the underscore (``"id": "<hex>"``): same numbers.
-        page = re.sub(
-            "|".join(map(re.escape, numbers)), lambda m: numbers[m.group(0)], page
-        )
+        page = re.sub("|".join(map(re.escape, numbers)), lambda m: numbers[m.group(0)], page)
     return page
 
 

@@ -39,7 +39,9 @@ def _rejected_line(key: str, layer: Any, what: str) -> str | None:
     reasons = report.get("rejected_by_reason", {})
     top = max(reasons.items(), key=lambda kv: kv[1]) if reasons else ("", 0)
     why = f"; most often: {top[0]} ({top[1]:,})" if top[1] else ""
-    return f"{key}: {_share(rejected, read)} {what} of {report.get('source', key)} were rejected{why}"
+    return (
+        f"{key}: {_share(rejected, read)} {what} of {report.get('source', key)} were rejected{why}"
+    )
 
 
 def _reject_outside(

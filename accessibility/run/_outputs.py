@@ -184,7 +184,8 @@ def headline_lines(result: RunResult) -> list[str]:
 def _headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, in the ministry's terms, each with its count and denominator."""
     lines: list[str] = [
-        f"PARTIAL RUN: {lost}. Every figure below leaves this out." for lost in result.inputs.partial
+        f"PARTIAL RUN: {lost}. Every figure below leaves this out."
+        for lost in result.inputs.partial
     ]
     distance = f"{study.stop_distance:.0f} m"
     for label, checked in result.site_checks.items():

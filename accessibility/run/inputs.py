@@ -156,8 +156,9 @@ def _load(key: str, path: Path, load: Callable[[Path], Any]) -> Any:
         raise
     except Exception as exc:  # a reader library's own error on a damaged file
         raise InputFileError(
-            path, f"{key} cannot be read (damaged or not the expected format?): "
-            f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            path,
+            f"{key} cannot be read (damaged or not the expected format?): "
+            f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
         ) from exc
 
 
