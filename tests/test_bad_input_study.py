@@ -97,3 +97,14 @@ def test_the_study_settles_an_ambiguity_and_every_choice_is_printed(
     printed = capsys.readouterr().out
     assert f"using libraries: {folder / 'fresh' / 'libraries.csv'} (named in the study)" in printed
     assert "using units: " in printed and "using classifier: " in printed
+
+
+def test_the_datasets_listing_shows_an_ambiguity_instead_of_failing(tmp_path: Path) -> None:
+    from accessibility.io.datasets import available_datasets
+
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "centres.csv").write_text("id,name,lon,lat\n", encoding="utf-8")
+    table = available_datasets(tmp_path).set_index("key")
+    assert not table.at["centres", "found"]
+    assert "could both be it" in table.at["centres", "message"]

@@ -254,7 +254,8 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> pd.Dat
         }
         try:
             match = locate_dataset(key, data_dir)
-        except DataNotFoundError as exc:
+        except (DataNotFoundError, AmbiguousDatasetError) as exc:
+            # Two candidates are listed as such, not used: the study has to say which.
             row["message"] = str(exc)
         else:
             row.update(

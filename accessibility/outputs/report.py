@@ -182,9 +182,10 @@ def _markdown_table(frame: pd.DataFrame, float_format: str) -> list[str]:
 
 
 #: Characters that Markdown reads as markup anywhere in a line (emphasis, links, code, HTML).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+#: An underscore inside a word (``unit_name``) is no emphasis in CommonMark and is left as it is.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 #: Markup that only counts at the start of a line (heading, quote, list item).
-_MD_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+(?=\.))(?=[\s.]|$)")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+-](?=\s|$)|\d+(?=\.(?:\s|$)))")
 
 
 def md_escape(text: str) -> str:
