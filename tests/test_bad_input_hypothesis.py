@@ -8,6 +8,7 @@ import csv
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,7 +58,7 @@ def test_a_quoted_csv_reads_back_cell_for_cell(
     assert len(table) == len(rows)
     # Spaces around cells are stripped by the reader; empty cells read as missing.
     expected = [[cell.strip() for cell in row] for row in rows]
-    got = [["" if v is None or v != v else str(v).strip() for v in row] for row in table.to_numpy()]
+    got = [["" if pd.isna(v) else str(v).strip() for v in row] for row in table.to_numpy()]
     assert got == expected
 
 

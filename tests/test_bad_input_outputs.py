@@ -18,7 +18,7 @@ def test_report_md_escapes_names_as_report_html_does() -> None:
     assert "*new*" not in text and "[draft](" not in text and "<b>" not in text
     assert text.count("\\*new\\*") == 5
     # The table cell keeps its pipes as text, so the row still has one cell.
-    row = [line for line in text.splitlines() if "draft" in line and line.startswith("| ")][0]
+    row = next(line for line in text.splitlines() if "draft" in line and line.startswith("| "))
     assert row.count(" | ") == 0
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import openpyxl
 import pytest
+import shapely
 from _corrupt import POPULATION, TOTAL_2024, copy_file
 
 from accessibility import load_population
-from accessibility._errors import InputFileError
+from accessibility._errors import InputFileError, PartialDataError
 from accessibility._loadreport import get_report
 
 pytestmark = pytest.mark.realdata
@@ -77,3 +79,32 @@ def test_corrupt_sheet_xml_names_the_file_and_sheet(real_data: Path, tmp_path: P
     with pytest.raises(InputFileError) as caught:
         load_population(broken, 2024)
     assert str(broken) in str(caught.value)
+
+
+def test_a_total_row_is_compared_with_the_units_sum(real_data: Path, tmp_path: Path) -> None:
+    from accessibility.run._checks import check_inputs
+    from accessibility.run.inputs import Inputs
+    from accessibility.run.study import Study
+
+    def add_total(sheet) -> None:
+        row = sheet.max_row - 3  # the blank row above the footer
+        sheet.insert_rows(row)
+        sheet.cell(row, 1).value = "Latvija"
+        for column in range(5, sheet.max_column + 1):
+            sheet.cell(row, column).value = 2_100_000  # 58,448 more than the units in 2024
+
+    path = _edited(real_data, tmp_path, add_total)
+    table = load_population(path, 2024)
+    notes = get_report(table)["notes"]
+    assert int(table["population"].sum()) == TOTAL_2024 and get_report(table)["rejected"] == 0
+    assert notes["total_differs"] == {"2024": {"sheet_total": 2_100_000, "units_sum": TOTAL_2024}}
+    units = gpd.GeoDataFrame(
+        {"unit_code": table["unit_code"]},
+        geometry=[shapely.box(500e3, 300e3, 501e3, 301e3)] * len(table),
+        crs="EPSG:3059",
+    )
+    inputs = Inputs(layers={"units": units, "population": table})
+    with pytest.raises(
+        PartialDataError, match=r"sum to 2,041,552 people in 2024, but the sheet's total row"
+    ):
+        check_inputs(inputs, Study())

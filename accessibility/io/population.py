@@ -26,6 +26,9 @@ POPULATION_SHEET_PREFIX: str = "Iedzīvotāju skaits (skaits, PML"
 #: Labels of the footer rows RAIM puts under each sheet, after a blank row.
 FOOTER_LABELS: tuple[str, ...] = ("Nosaukums", "Mērvienība", "Datu avots")
 
+#: Labels of a total row (no ATVK code) in a population sheet.
+TOTAL_LABELS: re.Pattern[str] = re.compile(r"(?i)^(latvija|kopā|kopa|total|pavisam)\b")
+
 _YEAR_RE = re.compile(r"^(19|20)\d{2}$")
 
 
@@ -135,6 +138,22 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
             row=header + 1,
             field=duplicated[0],
         )
+    # A total row ("Latvija", "Kopā") has no unit code: kept aside to check the units' sum.
+    labels = body.apply(
+        lambda row: " ".join(str(v) for v in row.iloc[:4] if pd.notna(v)).strip(), axis=1
+    )
+    code_column = next((c for c in columns if c == "ATVK"), None)
+    no_code = body[code_column].isna() if code_column else pd.Series(False, index=body.index)
+    total_rows = no_code & labels.str.match(TOTAL_LABELS)
+    if total_rows.any():
+        totals = body[total_rows].iloc[0]
+        report.notes["sheet_total"] = {
+            str(y): c
+            for column, value in totals.items()
+            if (y := _year_of(column)) is not None and (c := _count(value)[0]) is not None
+        }
+        report.notes["sheet_total_row"] = int(body.index[total_rows.to_numpy()][0]) + 1
+        body = body[~total_rows]
     # Excel rows are numbered from 1; the DataFrame index is the 0-based sheet row.
     excel_rows = {int(i): int(i) + 1 for i in body.index}
     return (
@@ -332,6 +351,15 @@ def load_population(
         int(y): int(t) for y, t in out.groupby("year")["population"].sum().items()
     }
     report.notes["units"] = int(out["unit_code"].nunique())
+    for y in chosen:
+        stated = report.notes.get("sheet_total", {}).get(str(y))
+        summed = report.notes["total_by_year"].get(int(y), 0)
+        if stated is not None and stated != summed:
+            # Counted for the run's checks: the units do not add up to the sheet's own total.
+            report.notes.setdefault("total_differs", {})[str(y)] = {
+                "sheet_total": stated,
+                "units_sum": summed,
+            }
     if units is not None:
         in_units = set(units["unit_code"])
         for y in chosen:

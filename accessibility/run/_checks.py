@@ -117,6 +117,14 @@ def check_inputs(inputs: Inputs, study: Study, *, allow_partial: bool = False) -
         if line:
             lost.append(line)
         report = get_report(population)
+        for year, figures in report.get("notes", {}).get("total_differs", {}).items():
+            stated, summed = figures["sheet_total"], figures["units_sum"]
+            if stated and abs(stated - summed) / stated > PARTIAL_SHARE:
+                lost.append(
+                    f"population: the units of {report.get('source', 'the population table')} sum to "
+                    f"{summed:,} people in {year}, but the sheet's total row (Excel row "
+                    f"{report['notes'].get('sheet_total_row')}) says {stated:,}"
+                )
         absent = report.get("notes", {}).get("missing_in_table", [])
         if len(units) and len(absent) / len(units) > PARTIAL_SHARE:
             lost.append(

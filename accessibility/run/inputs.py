@@ -107,6 +107,10 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
             if not path.exists():
                 raise DataNotFoundError(f"study input {key!r}: {path} does not exist")
             inputs.choices[key] = f"{path} (named in the study)"
+        elif key in REFERENCE_KEYS and "units" in study.inputs:
+            # A reference checks the units only where both come from the same data folder:
+            # units named in the study (the synthetic region) are not the classifier's.
+            continue
         else:
             try:
                 match = datasets.locate_dataset(key, folder)
