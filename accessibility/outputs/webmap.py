@@ -227,11 +227,31 @@ def save_interactive_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path
     pathlib.Path
         The file written.
     """
+    number_elements(fmap)
     return write_text(path, deterministic_ids(fmap.get_root().render()))
 
 
-#: folium names every element ``<kind>_<32 random hex digits>`` (uuid4).
-_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-zA-Z])")
+def number_elements(fmap: folium.Map) -> None:
+    """Give every element of the map an id from its place in the tree instead of a random one.
+
+    ``fmap.get_name()`` and the page then agree, and the same map gives the same ids.
+    """
+    seen: set[int] = set()
+    stack = [fmap.get_root()]
+    count = 0
+    while stack:
+        element = stack.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        element._id = f"{count:032d}"
+        count += 1
+        stack.extend(getattr(element, "_children", {}).values())
+
+
+#: folium names every element ``<kind>_<32 random hex digits>`` (uuid4); ids given by
+#: :func:`number_elements` are all decimal digits and are left as they are.
+_ELEMENT_ID = re.compile(r"(?<=_)(?![0-9]{32})[0-9a-f]{32}(?![0-9a-zA-Z])")
 
 
 def deterministic_ids(page: str) -> str:
@@ -244,7 +264,8 @@ def deterministic_ids(page: str) -> str:
     numbers: dict[str, str] = {}
 
     def number(found: re.Match[str]) -> str:
-        return numbers.setdefault(found.group(0), f"{len(numbers):032d}")
+        # Elements made while rendering: numbered after the tree's, in order of appearance.
+        return numbers.setdefault(found.group(0), f"{len(numbers) + 10**31:032d}")
 
     page = _ELEMENT_ID.sub(number, page)
     if numbers:
