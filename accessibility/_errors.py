@@ -49,6 +49,10 @@ class DataNotFoundError(AccessibilityError):
     """A dataset could not be found in the data directory or the download cache."""
 
 
+class AmbiguousDatasetError(AccessibilityError):
+    """Two files could be the same dataset and nothing says which one to use."""
+
+
 class DownloadError(AccessibilityError):
     """A dataset could not be downloaded (offline, or the checksum did not match)."""
 
@@ -63,3 +67,15 @@ class InfeasibleError(AccessibilityError):
 
 class StudyFileError(AccessibilityError):
     """A study (TOML) file is missing, malformed, or holds an unknown parameter."""
+
+
+class PartialDataError(AccessibilityError):
+    """A run would lose more than a small share of the units, people or stops it was given."""
+
+
+class ResourceLimitError(AccessibilityError):
+    """An input or a requested computation would need more memory or disk than allowed."""
+
+
+class OutputFolderError(AccessibilityError):
+    """The output folder cannot be replaced safely (it holds files that are not a run's)."""

@@ -131,6 +131,12 @@ def _add_study_options(parser: argparse.ArgumentParser, *, default_out: str) -> 
     )
     parser.add_argument("--year", type=int, default=None, help="population year (default: latest)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="go on when more than 1%% of the units, people or stops is lost (the report says "
+        "it is partial); without it such a run stops with an error saying what was lost",
+    )
 
 
 def _add_report(parser: argparse.ArgumentParser) -> None:
@@ -164,8 +170,16 @@ def _run_parts(args: argparse.Namespace, parts: tuple[str, ...], sheets: bool) -
 
     study = _study_from_args(args)
     result = pipeline.run(
-        study, args.out, progress=not args.quiet, municipality_sheets=sheets, parts=parts
+        study,
+        args.out,
+        progress=not args.quiet,
+        municipality_sheets=sheets,
+        parts=parts,
+        allow_partial=args.allow_partial,
     )
+    # Which file was used for each dataset, and why: on the normal output, not only with -v.
+    for key, choice in result.inputs.choices.items():
+        print(f"using {key}: {choice}")
     for key, why in sorted(result.inputs.missing.items()):
         print(f"missing {key}: {why}")
     _print_headline(result)
@@ -284,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
         "files are found by their official names anywhere under it",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error instead of its one-line message",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (help_text, add_arguments, _) in COMMANDS.items():
@@ -303,15 +322,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except (AccessibilityError, OSError) as exc:
         # Bad input, a missing dataset, an unwritable output folder: the user can fix these.
+        if args.debug:
+            raise
         print(f"accessibility {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("accessibility: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        if args.debug:
+            raise
+        print(
+            f"accessibility {args.command}: error: out of memory (a coarser grid_resolution or "
+            "fewer inputs may help)",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:
+        # Not a mistake the toolkit recognised: still one line, with the traceback under --debug.
+        if args.debug:
+            raise
+        where = _innermost_frame(exc)
+        print(
+            f"accessibility {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)}"
+            f"{where} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    """`` in module.py:123`` of the innermost frame of the toolkit, for a report."""
+    tb = exc.__traceback__
+    last = ""
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if "accessibility" in filename:
+            last = f" in {Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return last
 
 
 if __name__ == "__main__":  # pragma: no cover

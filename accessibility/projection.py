@@ -51,6 +51,18 @@ def to_working_crs(
         gdf = gdf.set_crs(assume_crs)
     if is_working_crs(gdf.crs):
         return gdf
+    if _CRS.from_user_input(gdf.crs).is_geographic and len(gdf):
+        west, south, east, north = gdf.total_bounds
+        if np.isfinite(gdf.total_bounds).all() and not (
+            -180 <= west and east <= 180 and -90 <= south and north <= 90
+        ):
+            # Metre coordinates under a .prj that says degrees would all become NaN.
+            where = f"{source}: " if source is not None else ""
+            raise CRSError(
+                f"{where}the layer declares a geographic CRS ({_CRS.from_user_input(gdf.crs).name}, "
+                f"degrees) but its coordinates reach {max(abs(west), abs(east), abs(south), abs(north)):,.0f}, "
+                "which no longitude or latitude can: the .prj is wrong (metres? EPSG:3059 for LKS-92)"
+            )
     return gdf.to_crs(settings.CRS)
 
 

@@ -44,7 +44,7 @@ def fraction(count: int, of: int) -> dict[str, Any]:
 
 
 def pct(figure: dict[str, Any]) -> str:
-    return "n/a" if figure["share"] is None else f"{100 * figure['share']:.1f}%"
+    return "not computed" if figure["share"] is None else f"{100 * figure['share']:.1f}%"
 
 
 def km(metres: float) -> str:

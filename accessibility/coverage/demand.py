@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 from .. import settings
-from .._errors import AccessibilityError, MissingColumnError
+from .._errors import AccessibilityError, MissingColumnError, ResourceLimitError
 from .._layers import is_checked
 from .._loadreport import LoadReport, attach
 from ..io.units import assign_units
@@ -258,6 +258,28 @@ def _unit_totals(
     return totals, report
 
 
+#: Most grid cells (over the units' bounding boxes) a population grid may have; each costs
+#: about :data:`BYTES_PER_CELL` at the peak (cell, clipped piece, point and table row).
+MAX_GRID_CELLS: int = 5_000_000
+BYTES_PER_CELL: int = 1_000
+
+
+def check_grid_size(cells: int, resolution: float) -> None:
+    """Refuse a grid that would not fit in memory, before any cell is made.
+
+    Raises
+    ------
+    ResourceLimitError
+        Naming the resolution, the number of cells and the memory they would need.
+    """
+    if cells > MAX_GRID_CELLS:
+        raise ResourceLimitError(
+            f"a {resolution:g} m population grid would have {cells:,} cells and need about "
+            f"{cells * BYTES_PER_CELL / 1024**3:,.0f} GiB of memory (limit {MAX_GRID_CELLS:,} cells); "
+            "use a coarser grid_resolution"
+        )
+
+
 def _grid_pieces(units: gpd.GeoDataFrame, resolution: float) -> pd.DataFrame:
     """Grid cells clipped to each unit: unit_code, ix, iy, area and a point inside the piece."""
     codes = units["unit_code"].to_numpy()
@@ -286,6 +308,7 @@ def _grid_pieces(units: gpd.GeoDataFrame, resolution: float) -> pd.DataFrame:
         nx = np.maximum(np.ceil(bounds[:, 2] / resolution).astype(np.int64) - x0, 1)
         ny = np.maximum(np.ceil(bounds[:, 3] / resolution).astype(np.int64) - y0, 1)
         counts = nx * ny
+        check_grid_size(int(counts.sum()), resolution)
         owner = np.repeat(big, counts)
         # Position of each cell within its unit's bounding box, row-major.
         local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)

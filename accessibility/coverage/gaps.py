@@ -148,7 +148,11 @@ def gaps(
             ),
             pop,
         )
-    if threshold is not None:
+    # Without population figures there is no population beyond any distance to rank by.
+    no_population = "population" not in coverage.columns or coverage["population"].isna().all()
+    if threshold is not None and not (
+        no_population and f"pop_beyond_{threshold:g}" not in coverage
+    ):
         column = f"pop_beyond_{threshold:g}"
         if column not in coverage.columns:
             raise AccessibilityError(

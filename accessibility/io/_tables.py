@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable
 from os import PathLike
@@ -14,8 +15,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
 
-from .._errors import InputFileError, MissingColumnError
+from .._errors import InputFileError, MissingColumnError, ResourceLimitError
 
 #: Encodings tried in order after UTF-8: Baltic Windows, then latin-1 (which never fails).
 FALLBACK_ENCODINGS: tuple[str, ...] = ("cp1257", "latin-1")
@@ -166,6 +168,8 @@ def open_zip(path: str | PathLike[str]) -> zipfile.ZipFile:
         raise InputFileError(path, "file not found")
     try:
         archive = zipfile.ZipFile(file)
+        # Before any member is decompressed: a small archive can expand to gigabytes.
+        check_zip_size(archive, path)
         bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputFileError(
@@ -177,6 +181,51 @@ def open_zip(path: str | PathLike[str]) -> zipfile.ZipFile:
         archive.close()
         raise InputFileError(path, f"zip member {bad!r} is corrupt (CRC mismatch)")
     return archive
+
+
+#: Largest total uncompressed size of a zip archive the loaders read (bytes).
+MAX_UNCOMPRESSED_BYTES: int = 2 * 1024**3
+
+#: Largest compression ratio of an archive that expands beyond :data:`RATIO_FROM_BYTES`:
+#: text tables compress 5-20 times; a far higher ratio is a zip bomb or a damaged archive.
+MAX_COMPRESSION_RATIO: float = 200.0
+
+#: Uncompressed size from which the ratio is checked (small files may compress very well).
+RATIO_FROM_BYTES: int = 64 * 1024**2
+
+
+def _size(n: float) -> str:
+    return f"{n / 1024**3:,.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:,.1f} MiB"
+
+
+def check_zip_size(archive: zipfile.ZipFile, path: str | PathLike[str]) -> None:
+    """Refuse an archive whose declared uncompressed size or compression ratio is too large.
+
+    Raises
+    ------
+    ResourceLimitError
+        Naming the archive, the largest member and the size it would need.
+    """
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    total = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    largest = max(infos, key=lambda i: i.file_size, default=None)
+    name = (
+        ""
+        if largest is None
+        else f" (largest member {largest.filename!r}: {_size(largest.file_size)})"
+    )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ResourceLimitError(
+            f"{path}: zip archive expands to {_size(total)}{name}, above the limit of "
+            f"{_size(MAX_UNCOMPRESSED_BYTES)}"
+        )
+    if total > RATIO_FROM_BYTES and total / packed > MAX_COMPRESSION_RATIO:
+        raise ResourceLimitError(
+            f"{path}: zip archive expands {total / packed:,.0f} times ({_size(packed)} to "
+            f"{_size(total)}){name}, above the limit of {MAX_COMPRESSION_RATIO:g}; a zip bomb "
+            "or a damaged archive?"
+        )
 
 
 def zip_members(path: str | PathLike[str], pattern: str) -> list[str]:
@@ -216,7 +265,16 @@ def read_zip_member(path: str | PathLike[str], pattern: str) -> tuple[str, bytes
         )
     with open_zip(path) as archive:
         try:
-            return members[0], archive.read(members[0])
+            # The declared size can lie: never read more than it says (plus one byte to tell).
+            declared = archive.getinfo(members[0]).file_size
+            with archive.open(members[0]) as member:
+                data = member.read(declared + 1)
+            if len(data) > declared:
+                raise InputFileError(
+                    path,
+                    f"zip member {members[0]!r} holds more than its declared {declared:,} bytes",
+                )
+            return members[0], data
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise InputFileError(path, f"zip member {members[0]!r} cannot be read: {exc}") from exc
 
@@ -276,7 +334,15 @@ def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.
     """
     source = vector_source(path, prefer=prefer)
     try:
-        gdf = pyogrio.read_dataframe(source)
+        with warnings.catch_warnings():
+            # NaN or inf vertices warn in GEOS; the loaders reject those rows by number instead.
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            try:
+                gdf = pyogrio.read_dataframe(source)
+            except shapely.errors.GEOSException:
+                # A geometry GEOS cannot build (an unclosed ring): read it as missing, so the
+                # loader rejects that row and names it, instead of failing the whole file.
+                gdf = pyogrio.read_dataframe(source, on_invalid="ignore")
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -285,6 +351,14 @@ def read_vector(path: str | PathLike[str], *, prefer: str | None = None) -> gpd.
         OSError,
     ) as exc:
         raise InputFileError(path, f"cannot be read as a vector layer: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # The attribute table (.dbf) is not in the encoding its .cpg (or the format) declares.
+        raise InputFileError(
+            path,
+            f"attribute text is not in the declared encoding ({exc.encoding}): byte "
+            f"{exc.object[exc.start : exc.start + 1]!r} cannot be decoded; fix the .cpg file (for "
+            "example 1257 for Baltic Windows text) or save the layer again as UTF-8",
+        ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:
         raise InputFileError(path, "has no geometry")
     if len(gdf) == 0:

@@ -18,7 +18,7 @@ import pandas as pd
 import platformdirs
 
 from .. import settings
-from .._errors import AccessibilityError, DataNotFoundError
+from .._errors import AccessibilityError, AmbiguousDatasetError, DataNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,18 @@ def locate_dataset(key: str, data_dir: str | os.PathLike[str] | None = None) -> 
     dataset = get_dataset(key)
     folder = resolve_data_dir(data_dir)
     roots = [r for r in (folder, cache_dir()) if r is not None and r.is_dir()]
-    candidates = _rank(dataset, [c for root in roots for c in _matches(dataset, root)])
+    candidates: list[Path] = []
+    for root in roots:
+        # The data folder before the download cache: within each, the ranking decides, and two
+        # files that rank the same are never told apart by their path.
+        ranked = _rank(dataset, _matches(dataset, root))
+        if not candidates and len(ranked) > 1 and _tie(dataset, ranked[0], ranked[1]):
+            raise AmbiguousDatasetError(
+                f"dataset {key!r}: {ranked[0]} and {ranked[1]} could both be it (same file name "
+                f"pattern{', same edition' if dataset.choose == 'newest_edition' else ''}); say which "
+                f'in the study file ([study.inputs] {key} = "...") or remove the other'
+            )
+        candidates += [c for c in ranked if c not in candidates]
     if not candidates:
         raise DataNotFoundError(_missing_message(dataset, folder))
     chosen = candidates[0]
@@ -194,6 +205,8 @@ def locate_dataset(key: str, data_dir: str | os.PathLike[str] | None = None) -> 
         reason = f"newest edition of {len(candidates)}"
     else:
         reason = f"preferred file name of {len(candidates)}"
+    if len(candidates) > 1 and _tie(dataset, chosen, candidates[1]):
+        reason = f"data folder before the download cache, of {len(candidates)}"
     if len(candidates) > 1:
         logger.info(
             "%s: using %s (%s); also found %s",
@@ -241,7 +254,8 @@ def available_datasets(data_dir: str | os.PathLike[str] | None = None) -> pd.Dat
         }
         try:
             match = locate_dataset(key, data_dir)
-        except DataNotFoundError as exc:
+        except (DataNotFoundError, AmbiguousDatasetError) as exc:
+            # Two candidates are listed as such, not used: the study has to say which.
             row["message"] = str(exc)
         else:
             row.update(
@@ -319,16 +333,24 @@ def _pattern_index(dataset: Dataset, path: Path) -> int:
     return len(dataset.files)
 
 
-def _rank(dataset: Dataset, candidates: list[Path]) -> list[Path]:
-    def key(path: Path) -> tuple[Any, ...]:
-        index = _pattern_index(dataset, path)
-        if dataset.choose == "newest_edition":
-            edition = _edition(path)
-            dated = (0, tuple(-p for p in edition)) if edition is not None else (1, (0, 0, 0, 0))
-            return (*dated, index, str(path))
-        return (index, str(path))
+def _rank_key(dataset: Dataset, path: Path) -> tuple[Any, ...]:
+    """How a candidate ranks, without its path: equal keys cannot be told apart."""
+    index = _pattern_index(dataset, path)
+    if dataset.choose == "newest_edition":
+        edition = _edition(path)
+        dated = (0, tuple(-p for p in edition)) if edition is not None else (1, (0, 0, 0, 0))
+        return (*dated, index)
+    return (index,)
 
-    return sorted(dict.fromkeys(candidates), key=key)
+
+def _tie(dataset: Dataset, first: Path, second: Path) -> bool:
+    return _rank_key(dataset, first) == _rank_key(dataset, second)
+
+
+def _rank(dataset: Dataset, candidates: list[Path]) -> list[Path]:
+    return sorted(
+        dict.fromkeys(candidates), key=lambda path: (*_rank_key(dataset, path), str(path))
+    )
 
 
 def _checksum_status(dataset: Dataset, path: Path) -> str:

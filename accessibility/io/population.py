@@ -26,6 +26,9 @@ POPULATION_SHEET_PREFIX: str = "Iedzīvotāju skaits (skaits, PML"
 #: Labels of the footer rows RAIM puts under each sheet, after a blank row.
 FOOTER_LABELS: tuple[str, ...] = ("Nosaukums", "Mērvienība", "Datu avots")
 
+#: Labels of a total row (no ATVK code) in a population sheet.
+TOTAL_LABELS: re.Pattern[str] = re.compile(r"(?i)^(latvija|kopā|kopa|total|pavisam)\b")
+
 _YEAR_RE = re.compile(r"^(19|20)\d{2}$")
 
 
@@ -87,7 +90,12 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
                     f"{', '.join(map(str, book.sheet_names))}",
                 )
         sheet = sheets[0]
-        raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        try:
+            raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+        except Exception as exc:  # openpyxl raises XML, zip and key errors on a damaged sheet
+            raise InputFileError(
+                path, f"sheet {sheet!r} cannot be read (corrupt?): {type(exc).__name__}: {exc}"
+            ) from exc
     report.notes["sheet"] = str(sheet)
     header_rows = [
         i for i in range(min(len(raw), 20)) if any(str(v).strip() == "ATVK" for v in raw.iloc[i])
@@ -103,17 +111,49 @@ def _read_workbook(path: Path, report: LoadReport) -> tuple[pd.DataFrame, dict[i
     body = raw.iloc[header + 1 :].copy()
     body.columns = columns
     blank = body.isna().all(axis=1).to_numpy()
-    if blank.any():
-        first_blank = int(np.flatnonzero(blank)[0])
-        footer = body.iloc[first_blank:]
-        footer = footer[~footer.isna().all(axis=1)]
-        report.notes["footer_rows_dropped"] = len(footer)
-        unexpected = [str(v) for v in footer.iloc[:, 0] if str(v).strip() not in FOOTER_LABELS]
-        if unexpected:
-            report.notes["unexpected_footer_rows"] = unexpected
-        body = body.iloc[:first_blank]
-    else:
-        report.notes["footer_rows_dropped"] = 0
+    # The footer is the block that starts with a footer label (Nosaukums, Mērvienība, Datu avots)
+    # after the last unit row. A blank row is not the end: a row blanked in the middle of the
+    # sheet would otherwise turn every unit below it into a "footer".
+    first_cells = body.iloc[:, 0].map(lambda v: str(v).strip() if pd.notna(v) else "")
+    labels = np.flatnonzero(first_cells.isin(FOOTER_LABELS).to_numpy())
+    end = int(labels[0]) if len(labels) else len(body)
+    while end > 0 and blank[end - 1]:
+        end -= 1
+    footer = body.iloc[end:]
+    footer = footer[~footer.isna().all(axis=1)]
+    report.notes["footer_rows_dropped"] = len(footer)
+    unexpected = [str(v) for v in footer.iloc[:, 0] if str(v).strip() not in FOOTER_LABELS]
+    if unexpected:
+        report.notes["unexpected_footer_rows"] = unexpected
+    inner_blank = np.flatnonzero(blank[:end])
+    if len(inner_blank):
+        # Counted, not silently skipped: a blank row inside the table is an edit to check.
+        report.notes["blank_rows_skipped"] = [int(body.index[i]) + 1 for i in inner_blank]
+    body = body.iloc[:end][~blank[:end]]
+    duplicated = [c for c in dict.fromkeys(columns) if columns.count(c) > 1 and _year_of(c)]
+    if duplicated:
+        raise InputFileError(
+            path,
+            f"sheet {sheet!r} has the year column {duplicated[0]} more than once",
+            row=header + 1,
+            field=duplicated[0],
+        )
+    # A total row ("Latvija", "Kopā") has no unit code: kept aside to check the units' sum.
+    labels = body.apply(
+        lambda row: " ".join(str(v) for v in row.iloc[:4] if pd.notna(v)).strip(), axis=1
+    )
+    code_column = next((c for c in columns if c == "ATVK"), None)
+    no_code = body[code_column].isna() if code_column else pd.Series(False, index=body.index)
+    total_rows = no_code & labels.str.match(TOTAL_LABELS)
+    if total_rows.any():
+        totals = body[total_rows].iloc[0]
+        report.notes["sheet_total"] = {
+            str(y): c
+            for column, value in totals.items()
+            if (y := _year_of(column)) is not None and (c := _count(value)[0]) is not None
+        }
+        report.notes["sheet_total_row"] = int(body.index[total_rows.to_numpy()][0]) + 1
+        body = body[~total_rows]
     # Excel rows are numbered from 1; the DataFrame index is the 0-based sheet row.
     excel_rows = {int(i): int(i) + 1 for i in body.index}
     return (
@@ -311,6 +351,15 @@ def load_population(
         int(y): int(t) for y, t in out.groupby("year")["population"].sum().items()
     }
     report.notes["units"] = int(out["unit_code"].nunique())
+    for y in chosen:
+        stated = report.notes.get("sheet_total", {}).get(str(y))
+        summed = report.notes["total_by_year"].get(int(y), 0)
+        if stated is not None and stated != summed:
+            # Counted for the run's checks: the units do not add up to the sheet's own total.
+            report.notes.setdefault("total_differs", {})[str(y)] = {
+                "sheet_total": stated,
+                "units_sum": summed,
+            }
     if units is not None:
         in_units = set(units["unit_code"])
         for y in chosen:

@@ -175,6 +175,18 @@ def _clean_polygons(
             id=gdf[id_column].iat[i],
         )
         keep[i] = False
+    # A NaN or inf vertex cannot be repaired (GEOS fails on it): the row is rejected.
+    coords, owner = shapely.get_coordinates(np.asarray(geoms), return_index=True)
+    nonfinite = np.zeros(len(gdf), dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    for i in np.flatnonzero(nonfinite & keep):
+        report.reject(
+            _row_label(i),
+            "vertex with a NaN or infinite coordinate",
+            field="geometry",
+            id=gdf[id_column].iat[i],
+        )
+        keep[i] = False
     invalid = ~shapely.is_valid(np.asarray(geoms)) & keep
     repaired = []
     if invalid.any():

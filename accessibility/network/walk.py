@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -106,6 +107,7 @@ def walk_network(
     crs: Any = None,
     walk_filter: WalkFilter | Callable[[Mapping[str, str]], bool] | None = None,
     largest_only: bool = False,
+    online: bool = False,
 ) -> WalkNetwork:
     """Build a pedestrian network.
 
@@ -132,6 +134,9 @@ def walk_network(
         Which OSM ways to keep (OSM files only); default :data:`WALK_FILTER`.
     largest_only
         Keep only the largest connected component (islands are otherwise kept and reported).
+    online
+        Allow a download from OpenStreetMap (a place name or an area). Without it an area or a
+        place is an error, so a local file of polygons never sends a run online.
 
     Returns
     -------
@@ -144,11 +149,13 @@ def walk_network(
     elif isinstance(source, (gpd.GeoDataFrame, gpd.GeoSeries)):
         type_id = shapely.get_type_id(np.asarray(source.geometry.values, dtype=object))
         if len(type_id) and np.isin(type_id, [3, 6]).all():
+            _require_online(online, "a layer of polygons (an area, not street centre lines)")
             return _from_osmnx_area(source, crs=crs, largest_only=largest_only)
         network = _from_lines(source, crs=crs, source_info={"kind": "lines"})
     elif _is_networkx_graph(source):
         network = _from_graph(source, source_info={"kind": "networkx"})
     elif isinstance(source, shapely.Polygon | shapely.MultiPolygon):
+        _require_online(online, "a polygon (an area, not street centre lines)")
         return _from_osmnx_area(
             gpd.GeoSeries([source], crs=crs or settings.LONLAT_CRS),
             crs=None,
@@ -175,18 +182,35 @@ def walk_network(
                 lines = gpd.read_file(path)
             except Exception as exc:  # pyogrio raises several types for unreadable files
                 raise InputFileError(path, f"cannot read a line layer: {exc}") from exc
+            kinds = set(lines.geom_type.dropna()) - {"LineString", "MultiLineString"}
+            if kinds or not len(lines):
+                raise InputFileError(
+                    path,
+                    "a street network needs LineStrings (street centre lines); the layer holds "
+                    f"{', '.join(sorted(kinds)) or 'no features'}",
+                    field="geometry",
+                )
             network = _from_lines(lines, crs=crs, source_info={"kind": "lines", "path": str(path)})
         elif (
             isinstance(source, str)
             and not any(sep in source for sep in "/\\")
             and "." not in name[-5:]
         ):
+            _require_online(online, f"the place name {source!r} (no such file)")
             network = _from_place(source)
         else:
             raise InputFileError(path, "file not found")
     else:
         raise TypeError(f"cannot build a walking network from {type(source).__name__}")
     return network.largest_component() if largest_only else network
+
+
+def _require_online(online: bool, what: str) -> None:
+    if not online:
+        raise NetworkError(
+            f"walk_network was given {what}: building it needs a download from OpenStreetMap, "
+            "which is only made with online=True; give a local street file (.osm.pbf, lines) instead"
+        )
 
 
 @dataclass
@@ -413,7 +437,8 @@ class WalkNetwork:
         if not source.is_file():
             raise InputFileError(source, "file not found")
         try:
-            with np.load(source, allow_pickle=False) as data:
+            # An open handle, so a file that is not a numpy archive is closed again.
+            with open(source, "rb") as handle, np.load(handle, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 geometry = shapely.from_ragged_array(
                     shapely.GeometryType.LINESTRING, data["geom_coords"], (data["geom_offsets"],)
@@ -429,7 +454,7 @@ class WalkNetwork:
                     report=meta["report"],
                     node_id=data["node_id"] if "node_id" in data.files else None,
                 )
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
             raise InputFileError(source, f"not a saved walking network: {exc}") from exc
         network.source["loaded_from"] = str(source)
         return network

@@ -6,6 +6,7 @@ import base64
 import html
 import numbers
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,24 +75,25 @@ class Report:
 
 def to_markdown(report: Report, *, relative_to: Path | None = None) -> str:
     """Render the report as Markdown; image paths are written relative to ``relative_to``."""
-    lines = [f"# {report.title}", ""]
+    lines = [f"# {md_escape(report.title)}", ""]
     for block in report.blocks:
         if isinstance(block, Heading):
-            lines += ["#" * max(block.level, 2) + " " + block.text, ""]
+            lines += ["#" * max(block.level, 2) + " " + md_escape(block.text), ""]
         elif isinstance(block, Paragraph):
-            lines += [block.text, ""]
+            lines += [md_escape(block.text), ""]
         elif isinstance(block, Bullets):
-            lines += [f"- {item}" for item in block.items] + [""]
+            lines += [f"- {md_escape(item)}" for item in block.items] + [""]
         elif isinstance(block, Table):
             shown, note = _cut(block)
             if block.caption:
-                lines += [f"*{block.caption}*", ""]
+                lines += [f"*{md_escape(block.caption)}*", ""]
             lines += _markdown_table(shown, block.float_format) + [""]
             if note:
                 lines += [note, ""]
         elif isinstance(block, Image):
             target = _relative(block.path, relative_to)
-            lines += [f"![{block.caption}]({target})", "", f"*{block.caption}*", ""]
+            caption = md_escape(block.caption)
+            lines += [f"![{caption}]({target})", "", f"*{caption}*", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -179,9 +181,26 @@ def _markdown_table(frame: pd.DataFrame, float_format: str) -> list[str]:
     return [header, align, *rows]
 
 
+#: Characters that Markdown reads as markup anywhere in a line (emphasis, links, code, HTML).
+#: An underscore inside a word (``unit_name``) is no emphasis in CommonMark and is left as it is.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+#: Markup that only counts at the start of a line (heading, quote, list item).
+_MD_LINE_START = re.compile(r"^(\s*)([#>+-](?=\s|$)|\d+(?=\.(?:\s|$)))")
+
+
+def md_escape(text: str) -> str:
+    """Text as Markdown shows it literally: names are data, not markup (as ``html.escape`` does
+    for the HTML report), and a newline does not start a new block."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    return _MD_LINE_START.sub(
+        lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2).isdigit() else "\\" + m.group(2)),
+        text,
+    )
+
+
 def _md_cell(text: str) -> str:
     # A pipe would end the cell; a newline would end the row.
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_escape(text).replace("|", "\\|")
 
 
 def _is_number(value: object) -> bool:

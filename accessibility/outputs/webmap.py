@@ -235,7 +235,51 @@ def save_interactive_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path
     pathlib.Path
         The file written.
     """
-    return write_text(path, fmap.get_root().render())
+    number_elements(fmap)
+    return write_text(path, deterministic_ids(fmap.get_root().render()))
+
+
+def number_elements(fmap: folium.Map) -> None:
+    """Give every element of the map an id from its place in the tree instead of a random one.
+
+    ``fmap.get_name()`` and the page then agree, and the same map gives the same ids.
+    """
+    seen: set[int] = set()
+    stack = [fmap.get_root()]
+    count = 0
+    while stack:
+        element = stack.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        element._id = f"{count:032d}"
+        count += 1
+        stack.extend(getattr(element, "_children", {}).values())
+
+
+#: folium names every element ``<kind>_<32 random hex digits>`` (uuid4); ids given by
+#: :func:`number_elements` are all decimal digits and are left as they are.
+_ELEMENT_ID = re.compile(r"(?<=_)(?![0-9]{32})[0-9a-f]{32}(?![0-9a-zA-Z])")
+
+
+def deterministic_ids(page: str) -> str:
+    """Replace folium's random element ids by their order of first appearance.
+
+    The same map then gives the same bytes, so ``map.html`` is reproducible like the tables.
+    Every occurrence of an id is replaced by the same number, so the page's script still
+    refers to the right elements.
+    """
+    numbers: dict[str, str] = {}
+
+    def number(found: re.Match[str]) -> str:
+        # Elements made while rendering: numbered after the tree's, in order of appearance.
+        return numbers.setdefault(found.group(0), f"{len(numbers) + 10**31:032d}")
+
+    page = _ELEMENT_ID.sub(number, page)
+    if numbers:
+        # Ids also appear without the underscore (``"id": "<hex>"``): same numbers.
+        page = re.sub("|".join(map(re.escape, numbers)), lambda m: numbers[m.group(0)], page)
+    return page
 
 
 def leaflet_assets() -> tuple[str, str]:

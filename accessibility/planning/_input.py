@@ -62,6 +62,11 @@ def to_pairs(cost: Any, max_cost: float | None = None) -> Pairs:
     AccessibilityError
         On NaN or negative costs, a matrix that is not two-dimensional, or duplicate sparse entries.
     """
+    if max_cost is not None and not (np.isfinite(max_cost) and max_cost >= 0):
+        # A NaN radius covers nothing and a negative one nothing either: both are mistakes.
+        raise AccessibilityError(
+            f"the service radius (max_cost) must be a finite non-negative cost, got {max_cost!r}"
+        )
     if sparse.issparse(cost):
         coo = sparse.coo_array(cost)
         n_rows, n_cols = (int(s) for s in coo.shape)
@@ -72,7 +77,8 @@ def to_pairs(cost: Any, max_cost: float | None = None) -> Pairs:
         if np.unique(keys).size != keys.size:
             raise AccessibilityError("sparse cost matrix holds duplicate entries for the same pair")
         keep = np.isfinite(vals)
-        bad = np.isnan(vals)
+        # -inf is no "forbidden pair" (that is an absent entry or +inf): it is a broken cost.
+        bad = np.isnan(vals) | np.isneginf(vals)
         if max_cost is not None:
             keep &= vals <= float(max_cost)
     else:
@@ -102,7 +108,7 @@ def to_pairs(cost: Any, max_cost: float | None = None) -> Pairs:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise AccessibilityError(
-            f"cost matrix holds NaN at demand row {rows[i]}, candidate {cols[i]}"
+            f"cost matrix holds {vals[i]} at demand row {rows[i]}, candidate {cols[i]}"
         )
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
     if vals.size and vals.min() < 0:

@@ -50,12 +50,18 @@ _PROXY_WHAT: dict[str, tuple[str, str]] = {
 
 def site_line(checked: gpd.GeoDataFrame, what: str, distance: str) -> str:
     """``"71.5% of <what> (421 of 589) lie within 700 m of an intercity bus stop (...)"``."""
+    if not len(checked):
+        # 0 of 0 is not 0 %: with no site left there is no share to give.
+        return (
+            f"Share of {what} within {distance} of an intercity bus stop: not computed (no site "
+            "could be checked)"
+        )
     measured = checked["distance"].notna()
     passing = int(checked["meets_rule"].sum())
     methods = sorted(set(checked.loc[measured, "method"].dropna().astype(str)))
     how = "walking distance" if methods == ["network"] else "straight-line distance, not a walk"
     line = (
-        f"{passing / max(len(checked), 1):.1%} of {what} ({passing:,} of {len(checked):,}) lie "
+        f"{passing / len(checked):.1%} of {what} ({passing:,} of {len(checked):,}) lie "
         f"within {distance} of an intercity bus stop ({how})"
     )
     if "meets_rule_low" in checked.columns:
@@ -100,7 +106,10 @@ def library_comparison(checked: gpd.GeoDataFrame, counts: pd.DataFrame | None) -
 
 def headline(result: RunResult, study: Study) -> list[str]:
     """The headline figures, real sites first, each with its count, denominator and range."""
-    lines: list[str] = []
+    lines: list[str] = [
+        f"PARTIAL RUN: {lost}. Every figure below leaves this out."
+        for lost in result.inputs.partial
+    ]
     distance = f"{study.stop_distance:.0f} m"
     checks = result.site_checks
     if "libraries" in checks:

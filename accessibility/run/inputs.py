@@ -12,12 +12,15 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import settings
-from .._errors import DataNotFoundError
+from .._errors import AccessibilityError, DataNotFoundError, InputFileError
 from .._loadreport import get_report
 from .._version import __version__
 from .study import Study, file_checksums
 
 logger = logging.getLogger("accessibility.run.pipeline")
+
+#: Reference datasets a run reads to check the layers (not analysed, not in the inputs table).
+REFERENCE_KEYS: tuple[str, ...] = ("classifier",)
 
 #: What the analysis loses when a dataset is missing, said in the run's log and report.
 CONSEQUENCES: dict[str, str] = {
@@ -75,6 +78,10 @@ class Inputs:
         (see :data:`UNUSED`).
     network
         The walking network built from ``streets`` (None without streets).
+    choices
+        Dataset key -> which file was used and why (printed on the run's normal output).
+    partial
+        What a run with ``allow_partial`` lost (empty for a complete run; see ``_checks``).
     """
 
     layers: dict[str, Any] = field(default_factory=dict)
@@ -82,6 +89,8 @@ class Inputs:
     missing: dict[str, str] = field(default_factory=dict)
     unused: dict[str, tuple[Path, str]] = field(default_factory=dict)
     network: Any = None
+    choices: dict[str, str] = field(default_factory=dict)
+    partial: list[str] = field(default_factory=list)
 
 
 def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
@@ -100,26 +109,37 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
     from ..io.population import load_population
     from ..io.sites import load_centres, load_libraries
     from ..io.stops import load_stops
-    from ..io.units import load_municipalities, load_units
+    from ..io.units import load_classifier, load_municipalities, load_units
     from ..network.walk import walk_network
 
     folder = data_dir if data_dir is not None else study.data_dir
     inputs = Inputs()
-    for key in LAYER_KEYS:
+    for key in (*LAYER_KEYS, *REFERENCE_KEYS):
         explicit = study.inputs.get(key)
         if explicit is not None:
             path = Path(explicit)
             if not path.exists():
                 raise DataNotFoundError(f"study input {key!r}: {path} does not exist")
+            inputs.choices[key] = f"{path} (named in the study)"
+        elif key in REFERENCE_KEYS and "units" in study.inputs:
+            # A reference checks the units only where both come from the same data folder:
+            # units named in the study (the synthetic region) are not the classifier's.
+            continue
         else:
             try:
-                path = datasets.find_dataset(key, folder)
+                match = datasets.locate_dataset(key, folder)
             except DataNotFoundError as exc:
                 if key == "units":
                     raise
-                inputs.missing[key] = CONSEQUENCES[key]
+                if key in CONSEQUENCES:
+                    inputs.missing[key] = CONSEQUENCES[key]
                 logger.info("%s", exc)
                 continue
+            path = match.path
+            others = [str(c) for c in match.candidates[1:]]
+            inputs.choices[key] = f"{path} ({match.reason}" + (
+                f"; not used: {', '.join(others)})" if others else ")"
+            )
         inputs.paths[key] = path
     for key, why in UNUSED.items():
         try:
@@ -127,7 +147,7 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         except DataNotFoundError:
             pass
 
-    units = load_units(inputs.paths["units"])
+    units = _load("units", inputs.paths["units"], load_units)
     inputs.layers["units"] = units
     loaders: dict[str, Callable[[Path], Any]] = {
         "municipalities": lambda p: load_municipalities(p, units=units),
@@ -137,10 +157,11 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
         "centres": load_centres,
         "streets": _read_streets,
         "library_counts": load_library_counts,
+        "classifier": load_classifier,
     }
     for key, load in loaders.items():
         if key in inputs.paths:
-            inputs.layers[key] = load(inputs.paths[key])
+            inputs.layers[key] = _load(key, inputs.paths[key], load)
     if "streets" in inputs.layers:
         streets = inputs.layers["streets"]
         inputs.network = (
@@ -149,6 +170,20 @@ def load_inputs(study: Study, *, data_dir: str | Path | None = None) -> Inputs:
     if "municipalities" not in inputs.layers:
         inputs.layers["municipalities"] = _municipalities_from_units(units)
     return inputs
+
+
+def _load(key: str, path: Path, load: Callable[[Path], Any]) -> Any:
+    """Run a loader; an unexpected failure becomes one line naming the dataset and the file."""
+    try:
+        return load(path)
+    except (AccessibilityError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a reader library's own error on a damaged file
+        raise InputFileError(
+            path,
+            f"{key} cannot be read (damaged or not the expected format?): "
+            f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+        ) from exc
 
 
 def _read_streets(path: Path) -> Any:
@@ -160,7 +195,17 @@ def _read_streets(path: Path) -> Any:
         return walk_network(path)
     if name.endswith((".npz", ".parquet")) and hasattr(WalkNetwork, "load"):
         return WalkNetwork.load(path)
-    return gpd.read_file(path)
+    lines = gpd.read_file(path)
+    kinds = set(lines.geom_type.dropna()) - {"LineString", "MultiLineString"}
+    if kinds or not len(lines):
+        # A layer of areas would otherwise be taken as a place to download streets for.
+        raise InputFileError(
+            path,
+            "streets must be street centre lines (LineStrings); the layer holds "
+            f"{', '.join(sorted(kinds)) or 'no features'}",
+            field="geometry",
+        )
+    return lines
 
 
 def _municipalities_from_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 
 from .._errors import AccessibilityError
+from . import _atomic
 from .inputs import (
     CONSEQUENCES,
     LAYER_KEYS,
@@ -89,6 +90,7 @@ def run(
     municipality_sheets: bool = True,
     source_note: str | None = None,
     parts: Collection[str] = OUTPUT_PARTS,
+    allow_partial: bool = False,
 ) -> RunResult:
     """Run the whole job and write its outputs into ``out_dir``.
 
@@ -117,27 +119,76 @@ def run(
     parts
         Which outputs to write, of :data:`OUTPUT_PARTS` (``tables``, ``maps``, ``report``); the
         resolved study and the manifest are always written.
+    allow_partial
+        Go on when more than a small share of the units, people or stops is lost (see
+        :mod:`accessibility.run._checks`); the headline then says the run is partial. Without
+        it such a run stops with an error saying what was lost.
+
+    Notes
+    -----
+    The run is written into a temporary folder beside ``out_dir`` and moved into place at the
+    end: ``out_dir`` holds the previous complete run or the new one, never a mix, and a failed
+    run leaves it as it was. Other files in ``out_dir`` are left alone.
 
     Returns
     -------
     RunResult
     """
-    from ..coverage.core import assess, proxy_sites, stop_rule
-    from ..coverage.demand import population_points
-    from . import _outputs as _run_outputs
-    from . import _plan as _run_plan
-
     unknown = sorted(set(parts) - set(OUTPUT_PARTS))
     if unknown:
         raise AccessibilityError(
             f"unknown output part(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_PARTS)}"
         )
-    out = check_output_dir(out_dir)
+    final = Path(out_dir)
+    work = _atomic.start(final)
+    try:
+        result = _run_into(
+            work,
+            study,
+            data_dir=data_dir,
+            inputs=inputs,
+            progress=progress,
+            municipality_sheets=municipality_sheets,
+            source_note=source_note,
+            parts=parts,
+            allow_partial=allow_partial,
+        )
+        _atomic.finish(work, final)
+    except BaseException:
+        _atomic.abandon(work)
+        raise
+    result.files = {
+        key: final / path.relative_to(work) if path.is_relative_to(work) else path
+        for key, path in result.files.items()
+    }
+    return result
+
+
+def _run_into(
+    out: Path,
+    study: Study,
+    *,
+    data_dir: str | Path | None,
+    inputs: Inputs | None,
+    progress: bool,
+    municipality_sheets: bool,
+    source_note: str | None,
+    parts: Collection[str],
+    allow_partial: bool,
+) -> RunResult:
+    """The steps of :func:`run`, writing into ``out`` (the temporary folder)."""
+    from ..coverage.core import assess, proxy_sites, stop_rule
+    from ..coverage.demand import population_points
+    from . import _outputs as _run_outputs
+    from . import _plan as _run_plan
+    from ._checks import check_inputs
+
     sheets = municipality_sheets and "maps" in parts
     steps = Progress(9 + int(sheets), enabled=progress)
     with steps("loading the datasets"):
         if inputs is None:
             inputs = load_inputs(study, data_dir=data_dir)
+        inputs.partial = check_inputs(inputs, study, allow_partial=allow_partial)
     layers = inputs.layers
     units = layers["units"]
     stops = layers.get("stops")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
 import os
 import re
 import tomllib
@@ -15,6 +17,25 @@ from .._errors import StudyFileError
 
 #: Planners a study may name.
 PLANNERS: tuple[str, ...] = ("one_per_unit", "p_median", "mclp", "set_cover", "none")
+
+#: Dataset keys a study's ``[study.inputs]`` may name (those the main job reads).
+INPUT_KEYS: tuple[str, ...] = (
+    "units",
+    "municipalities",
+    "classifier",
+    "population",
+    "stops",
+    "libraries",
+    "centres",
+    "streets",
+)
+
+#: Allowed range (metres) of each distance parameter: beyond it a value is a typo, not a study.
+RANGES: dict[str, tuple[float, float]] = {
+    "stop_distance": (1.0, 50_000.0),
+    "grid_resolution": (10.0, 50_000.0),
+    "max_snap": (1.0, 50_000.0),
+}
 
 #: Rules for which town and parish share a centre when the target is below the number of units
 #: (see :func:`accessibility.planning.sharing_pairs`).
@@ -114,10 +135,20 @@ def read_study(path: str | os.PathLike[str]) -> Study:
     if not path.is_file():
         raise StudyFileError(f"{path}: study file not found")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a study saved by a Windows editor starts with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise StudyFileError(f"{path}: not a valid TOML study file: {exc}") from exc
     table = raw.get("study", raw)
+    if "study" in raw:
+        stray = sorted(set(raw) - {"study"})
+        if stray:
+            raise StudyFileError(
+                f"{path}: unknown table or key {stray[0]!r} outside [study]; "
+                "every parameter goes under [study]"
+            )
+    if not isinstance(table, dict):
+        raise StudyFileError(f"{path}: [study] must be a table")
     study = study_from_dict(table, source=str(path))
     # Relative paths in a study file are relative to the file, so a study can travel with its data.
     base = path.parent
@@ -137,7 +168,8 @@ def study_from_dict(table: dict[str, Any], *, source: str = "study") -> Study:
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise StudyFileError(
-            f"{source}: unknown study parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"{source}: unknown study parameter {unknown[0]!r}{_did_you_mean(unknown[0], known)}; "
+            f"known: {', '.join(sorted(known))}"
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -155,20 +187,32 @@ def _check_value(key: str, value: Any, source: str) -> Any:
         if not isinstance(value, str):
             raise fail("a string")
         if key == "intercity_pattern":
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise StudyFileError(
-                    f"{source}: parameter 'intercity_pattern' is not a regular expression: {exc}"
-                ) from exc
+            check_route_pattern(value, source)
+        elif not value.strip():
+            raise fail("a non-empty string")
         return value
     if key == "inputs":
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise fail("a table of dataset = path strings")
+        bad = sorted(set(value) - set(INPUT_KEYS))
+        if bad:
+            raise StudyFileError(
+                f"{source}: unknown input {bad[0]!r} in [study.inputs]"
+                f"{_did_you_mean(bad[0], INPUT_KEYS)}; known: {', '.join(INPUT_KEYS)}"
+            )
+        empty = [k for k, v in value.items() if not v.strip()]
+        if empty:
+            raise StudyFileError(f"{source}: input {empty[0]!r} in [study.inputs] is an empty path")
         return dict(value)
-    if key in ("stop_distance", "grid_resolution", "max_snap"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise fail("a positive number of metres")
+    if key in RANGES:
+        low, high = RANGES[key]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
+            raise fail(f"a positive number of metres, from {low:g} to {high:g}")
         return float(value)
     if key == "extra_centres":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -187,7 +231,11 @@ def _check_value(key: str, value: Any, source: str) -> Any:
             not isinstance(value, list)
             or not value
             or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value
+                isinstance(v, (int, float))
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and 0 < v <= RANGES["stop_distance"][1]
+                for v in value
             )
         ):
             raise fail("a non-empty list of positive numbers of metres")
@@ -201,6 +249,44 @@ def _check_value(key: str, value: Any, source: str) -> Any:
             raise fail(f"one of {', '.join(SHARE_RULES)}")
         return value
     raise StudyFileError(f"{source}: unknown study parameter {key!r}")  # pragma: no cover
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+#: A brace, bracket or parenthesis that a regular expression reads as a literal character is
+#: almost always a typo (``7\\d{3`` for ``7\\d{3}``): Python's ``re`` silently matches ``{3``.
+_QUANTIFIER = re.compile(r"\\.|\{\d*(,\d*)?\}|[{}]")
+
+
+def check_route_pattern(pattern: str, source: str = "study") -> re.Pattern[str]:
+    """Compile the intercity route pattern, refusing one that looks like a mistyped regex.
+
+    Raises
+    ------
+    StudyFileError
+        If the pattern does not compile, is empty, holds a brace that is not part of a
+        quantifier (``{3`` read as a literal), or matches the empty route number.
+    """
+    name = "parameter 'intercity_pattern'"
+    if not pattern.strip():
+        raise StudyFileError(f"{source}: {name} is empty")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise StudyFileError(f"{source}: {name} is not a regular expression: {exc}") from exc
+    for found in _QUANTIFIER.finditer(pattern):
+        if found.group(0) in ("{", "}"):
+            raise StudyFileError(
+                f"{source}: {name} {pattern!r} has an unmatched {found.group(0)!r} at character "
+                f"{found.start() + 1}, which a regular expression reads as a literal brace (a typo for "
+                "a quantifier such as {3}?); write \\{ to mean a brace"
+            )
+    if compiled.fullmatch(""):
+        raise StudyFileError(f"{source}: {name} {pattern!r} matches an empty route number")
+    return compiled
 
 
 def study_to_toml(study: Study) -> str:
