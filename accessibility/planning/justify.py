@@ -99,11 +99,13 @@ def justify_centres(
         out[f"sole_within_{t:g}m"] = np.bincount(first[sole], weights=w[sole], minlength=n)
     out["nearest_other_centre_m"] = _nearest_other(centres, network, cutoff)
     # Closing a centre sends its people to their second-nearest centre.
-    extra = d2 - d1
+    # Rows reaching no centre at all (inf - inf) carry no extra distance: has excludes them.
+    with np.errstate(invalid="ignore"):
+        extra = d2 - d1
+        finite = np.isfinite(extra[has])
+        weighted = np.where(finite, w[has] * np.where(finite, extra[has], 0.0), 0.0)
     moved = out["population_assigned"].to_numpy()
-    total_extra = np.bincount(
-        first[has], weights=np.where(np.isfinite(extra[has]), w[has] * extra[has], 0.0), minlength=n
-    )
+    total_extra = np.bincount(first[has], weights=weighted, minlength=n)
     lost = has & ~np.isfinite(d2)
     lost_people = np.bincount(first[lost], weights=w[lost], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
