@@ -68,7 +68,23 @@ def test_demo_run_figures_trace_to_the_inputs(demo_run: pipeline.RunResult) -> N
     table = demo_run.plan_coverage.units
     assert int(table["population"].sum()) == int(population["population"].sum())
     comparison = demo_run.comparison.set_index("scenario")
-    assert set(comparison.index) == {"existing centres", "every library a centre", "plan"}
+    assert set(comparison.index) == {
+        "existing centres",
+        "every library a centre",
+        "plan",
+        "at least one per unit + 10 more",
+        "at most 50,000 people per centre",
+    }
+    n_units = len(demo_run.inputs.layers["units"])
+    assert comparison.loc["at least one per unit + 10 more", "sites"] == n_units + 10
+    # No demo unit holds 50,000 people: the cap scenario is one centre per unit.
+    assert comparison.loc["at most 50,000 people per centre", "sites"] == n_units
+    assert {"gini", "theil", "palma", "p90_distance_m"} <= set(comparison.columns)
+    why = demo_run.plan_details["justification"]
+    assert len(why) == len(demo_run.plan)
+    # Everyone is the nearest of some centre, except people the walk cannot reach at all.
+    reached = population["population"].sum() - comparison.loc["plan", "population_unreached"]
+    assert why["population_assigned"].sum() == pytest.approx(reached, rel=1e-9)
     assert comparison.loc["existing centres", "sites"] == len(demo_run.inputs.layers["centres"])
     assert comparison.loc["plan", "sites"] == len(demo_run.plan)
     checked = demo_run.site_checks["libraries"]

@@ -225,3 +225,40 @@ def test_real_units_and_stops_make_a_page_of_sensible_size(real_data: Path, tmp_
     assert "Intercity bus stops (3764)" in layers and "Other bus stops (6415)" in layers
     path = save_interactive_map(fmap, tmp_path / "latvia.html")
     assert path.stat().st_size < 6_000_000
+
+
+def test_proposed_centre_popups_carry_the_justification() -> None:
+    """The main job's per-centre columns appear in the proposed centres' popups, in order."""
+    from accessibility.planning.justify import justify_centres
+
+    units = _units()
+    xy = [p.representative_point() for p in units.geometry]
+    proposed = gpd.GeoDataFrame(
+        {"site_id": ["p1", "p2"], "name": ["Centre 1", "Centre 2"], "kind": "stop"},
+        geometry=xy[:2],
+        crs=units.crs,
+    )
+    demand = gpd.GeoDataFrame({"population": [100, 250, 40]}, geometry=xy, crs=units.crs)
+    why = justify_centres(proposed, demand, thresholds=[1000])
+    proposed = proposed.assign(
+        reason="the only candidate",
+        population_assigned=why["population_assigned"].to_numpy(),
+        nearest_other_centre_m=why["nearest_other_centre_m"].to_numpy(),
+        if_closed=["100 people move", "290 people move"],
+    )
+    fmap = interactive_map(units, proposed=proposed)
+    layer = next(v for k, v in _geojson_layers(fmap).items() if k.startswith("Proposed centres"))
+    for label in (
+        "Why here",
+        "Nearest centre of (people)",
+        "Nearest other centre (m)",
+        "If it closed",
+    ):
+        assert f'"{label}"' in layer.on_each_feature.js_code
+    values = [f["properties"]["v"] for f in layer.data["features"]]
+    assert values[0][3] == "the only candidate"
+    # Each person to the nearest centre: the one at the third unit is nearer one of the two.
+    assert sorted(float(v[4].replace("\u202f", "")) for v in values) == sorted(
+        why["population_assigned"]
+    )
+    assert values[1][-1] == "290 people move"

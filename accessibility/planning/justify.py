@@ -98,14 +98,14 @@ def justify_centres(
         sole = has & (d1 <= t) & (d2 > t)
         out[f"sole_within_{t:g}m"] = np.bincount(first[sole], weights=w[sole], minlength=n)
     out["nearest_other_centre_m"] = _nearest_other(centres, network, cutoff)
-    # Closing a centre sends its people to their second-nearest centre (inf - inf, for people
-    # no centre reaches, is nan and is left out below).
+    # Closing a centre sends its people to their second-nearest centre.
+    # Rows reaching no centre at all (inf - inf) carry no extra distance: has excludes them.
     with np.errstate(invalid="ignore"):
         extra = d2 - d1
+        finite = np.isfinite(extra[has])
+        weighted = np.where(finite, w[has] * np.where(finite, extra[has], 0.0), 0.0)
     moved = out["population_assigned"].to_numpy()
-    total_extra = np.bincount(
-        first[has], weights=np.where(np.isfinite(extra[has]), w[has] * extra[has], 0.0), minlength=n
-    )
+    total_extra = np.bincount(first[has], weights=weighted, minlength=n)
     lost = has & ~np.isfinite(d2)
     lost_people = np.bincount(first[lost], weights=w[lost], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -296,7 +296,8 @@ def sharing_alternatives(
 
     The cost of a pair is the extra population-weighted distance of serving both units' people
     from one centre (the best candidate over both units, rule-meeting ones first) instead of
-    one centre each (each unit's best), in person-metres and per resident of the pair.
+    one centre each (each unit's best for its own people, as the one-per-unit plan chooses),
+    each person going to the nearer of the two; in person-metres and per resident of the pair.
 
     Parameters
     ----------
@@ -328,27 +329,42 @@ def sharing_alternatives(
     c_unit = candidates["unit_code"].astype(str).to_numpy()
     meets = candidates["meets_rule"].fillna(False).astype(bool).to_numpy()
 
-    def best_cost(codes: list[str]) -> float:
+    def best_site(codes: list[str]) -> int | None:
+        """The candidate one centre for ``codes`` would use (rule-meeting ones first)."""
         rows = np.flatnonzero(np.isin(d_unit, codes))
         cols = np.flatnonzero(np.isin(c_unit, codes))
-        if rows.size == 0:
-            return 0.0
         if cols.size == 0:
-            return float("nan")
+            return None
         if meets[cols].any():
             cols = cols[meets[cols]]
+        if rows.size == 0:
+            return int(cols[0])
         block = _dense(_distances(demand.iloc[rows], candidates.iloc[cols], network, cutoff))
         block = np.where(np.isfinite(block), block, cutoff)
-        return float((w_all[rows] @ block).min())
+        return int(cols[int(np.argmin(w_all[rows] @ block))])
 
-    single: dict[str, float] = {}
+    def served_cost(codes: list[str], sites: list[int]) -> float:
+        """Person-metres of the units' people, each to the nearest of ``sites``."""
+        rows = np.flatnonzero(np.isin(d_unit, codes))
+        if rows.size == 0:
+            return 0.0
+        block = _dense(_distances(demand.iloc[rows], candidates.iloc[sites], network, cutoff))
+        block = np.where(np.isfinite(block), block, cutoff)
+        return float(w_all[rows] @ block.min(axis=1))
+
+    single: dict[str, int | None] = {}
     costs = []
     for row in pairs.itertuples():
-        for code in (row.town_code, row.parish_code):
+        codes = [row.town_code, row.parish_code]
+        for code in codes:
             if code not in single:
-                single[code] = best_cost([code])
-        joint = best_cost([row.town_code, row.parish_code])
-        costs.append(joint - single[row.town_code] - single[row.parish_code])
+                single[code] = best_site([code])
+        joint = best_site(codes)
+        apart = [s for s in (single[row.town_code], single[row.parish_code]) if s is not None]
+        if joint is None or not apart:
+            costs.append(float("nan"))
+            continue
+        costs.append(served_cost(codes, [joint]) - served_cost(codes, apart))
     pairs["cost"] = costs
     people = pairs["combined_population"].to_numpy(dtype=float)
     pairs["cost_per_resident_m"] = np.where(

@@ -213,6 +213,7 @@ def plan_modes(
     block: float = DEFAULT_BLOCK_M,
     cutoff: float = DEFAULT_CUTOFF_M,
     exact_max_pairs: int = EXACT_MAX_PAIRS,
+    solver_options: dict[str, Any] | None = None,
 ) -> ModePlan:
     """A national plan with at least one centre per unit, ``extra`` more and an optional cap.
 
@@ -241,6 +242,8 @@ def plan_modes(
         See :data:`DEFAULT_BLOCK_M` and :data:`DEFAULT_CUTOFF_M`.
     exact_max_pairs
         Largest instance (pairs) solved exactly; larger ones go to the heuristic.
+    solver_options
+        Passed to the solver (e.g. ``{"bound_iterations": 100}`` for the heuristic).
 
     Returns
     -------
@@ -269,7 +272,7 @@ def plan_modes(
     cost = _instance_costs(agg, thinned, cutoff, network)
     weights = agg["population"].to_numpy(dtype=float)
     heuristic = cost.nnz > exact_max_pairs
-    common = {"allow_unassigned": True}
+    common = {"allow_unassigned": True, **(solver_options or {})}
     if max_population is None:
         found = at_least_one_per_unit(
             cost, weights, thinned["unit_code"].tolist(), extra, heuristic=heuristic, **common

@@ -283,7 +283,7 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
     if result.comparison is not None:
         report.add(
             Heading("Existing network and plan compared"),
-            Table(result.comparison, caption="Comparison"),
+            Table(_readable_measures(result.comparison), caption="Comparison"),
         )
     _fairness_section(report, result)
     for key, caption in (
@@ -419,7 +419,7 @@ def _plan_sections(report: Report, result: RunResult, study: Study) -> None:
             "next_best_name",
             "next_best_extra_mean_m",
             "closure_extra_mean_m",
-            f"closure_beyond_{t_max}m",
+            "closure_extra_max_m",
         ]
         shown = why.sort_values("population_assigned", ascending=False)
         report.add(
@@ -499,12 +499,27 @@ def _fairness_section(report: Report, result: RunResult) -> None:
             "fairer for the last three. Per municipality for every scenario in "
             "tables/plan_fairness.csv."
         ),
-        Table(national, caption="Fairness, national, by scenario"),
+        Table(_readable_measures(national), caption="Fairness, national, by scenario"),
         Table(
-            plan[["area", "name", *columns[1:]]]
-            if "name" in plan.columns
-            else plan[["area", *columns[1:]]],
+            _readable_measures(
+                plan[["area", "name", *columns[1:]]]
+                if "name" in plan.columns
+                else plan[["area", *columns[1:]]]
+            ),
             caption="Fairness of the plan by municipality",
             max_rows=50,
         ),
     )
+
+
+def _readable_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shares as percentages and inequality indices to three places, for the report's tables."""
+    out = frame.copy()
+    for column in out.columns:
+        if column.startswith("share_"):
+            out[column] = [f"{v:.1%}" if pd.notna(v) else "" for v in out[column]]
+        elif column in ("gini", "theil"):
+            out[column] = [f"{v:.3f}" if pd.notna(v) else "" for v in out[column]]
+        elif column == "palma":
+            out[column] = [f"{v:.2f}" if pd.notna(v) else "" for v in out[column]]
+    return out

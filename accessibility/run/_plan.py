@@ -92,7 +92,8 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
             figures=figures,
             description=(
                 f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
-                f"target {figures['target']}): in each unit the candidate meeting the {study.stop_distance:.0f} m "
+                f"target {figures['target']}): in each unit, of every stop, library, existing centre and "
+                f"population point in it, the candidate meeting the {study.stop_distance:.0f} m "
                 f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
                 f"existing centres and libraries are preferred among candidates that meet the rule. "
                 f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
