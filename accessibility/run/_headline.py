@@ -115,7 +115,8 @@ def headline(result: RunResult, study: Study) -> list[str]:
     if "libraries" in checks:
         lines.append(site_line(checks["libraries"], "libraries", distance) + ".")
         # What the library layer is (OSM objects, a synthetic file) belongs on the same line.
-        source = describe_library_source(result.inputs.layers["libraries"])
+        layer = result.inputs.layers.get("libraries")
+        source = describe_library_source(layer) if layer is not None else ""
         lines.append(
             library_comparison(checks["libraries"], result.inputs.layers.get("library_counts"))
             + (f" {source}" if source else "")
