@@ -117,10 +117,11 @@ def headline(result: RunResult, study: Study) -> list[str]:
         # What the library layer is (OSM objects, a synthetic file) belongs on the same line.
         layer = result.inputs.layers.get("libraries")
         source = describe_library_source(layer) if layer is not None else ""
-        lines.append(
-            library_comparison(checks["libraries"], result.inputs.layers.get("library_counts"))
-            + (f" {source}" if source else "")
-        )
+        if len(checks["libraries"]):  # nothing to set beside the 91 % when no library was checked
+            lines.append(
+                library_comparison(checks["libraries"], result.inputs.layers.get("library_counts"))
+                + (f" {source}" if source else "")
+            )
     if "libraries" not in checks and result.coverage is None:
         lines.append(
             "No library or centre locations were given: the figures below are for proxy sites "
