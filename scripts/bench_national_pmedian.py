@@ -4,7 +4,9 @@ The instance is the one ``bench_planning.py`` builds for its national run. Two m
 
 * ``plain``: p = 587 (the ministry's count) over every distinct stop;
 * ``per_unit``: at least one centre in every territorial unit that has a stop, plus ``--extras``
-  more anywhere (p = units with a stop + extras).
+  more anywhere (p = units with a stop + extras). Every point with a stop in reach must be
+  served, so too few extras can leave no feasible plan (the heuristic then reports the points it
+  could not reach).
 
 Each runs :func:`accessibility.planning.p_median` in a separate process with a time limit and
 prints time, objective, bound, gap, status, method and peak memory (resident set of that process).

@@ -12,6 +12,8 @@ where ``Y_i^l`` is the sum of ``y_j`` over the candidates at exactly ``D_i^l``. 
 the cover rows ``z_i^k + sum_{c_ij < D_i^k} y_j >= 1`` of Elloumi (2010) and García, Labbé and
 Marín (2011), with the same LP bound as the assignment model, but each pair appears once: the
 model has one column per distance level (not per pair) and about as many nonzeros as pairs.
+The LP rounds use the chained rows (interior point); the MIP gets the full cover rows, whose
+extra nonzeros give HiGHS' presolve and cuts more to work with.
 
 Rows keep only their first ``t_i`` levels; the last kept ``z_i^{t_i}`` then stands for "farther
 than ``D_i^{t_i - 1}``" at the price of reaching ``D_i^{t_i}``, a lower bound of any farther
