@@ -12,7 +12,7 @@ import geopandas as gpd
 from .._errors import AccessibilityError
 from .inputs import CONSEQUENCES, LAYER_KEYS, Inputs, describe_inputs, load_inputs, manifest
 from .result import Progress, RunResult
-from .study import Study, study_to_toml
+from .study import Study, relative_to_file, study_to_toml
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,11 @@ def write_study(study: Study, out_dir: Path) -> Path:
     """Write the resolved study next to the outputs (``study.resolved.toml``)."""
     from ..io.write import write_text
 
-    return write_text(out_dir / "study.resolved.toml", study_to_toml(study))
+    # Paths are written for the file's own folder, so ``--config study.resolved.toml`` reruns the
+    # study from any working folder (and after the folder is moved with its region files).
+    return write_text(
+        out_dir / "study.resolved.toml", study_to_toml(relative_to_file(study, out_dir))
+    )
 
 
 def check_output_dir(out_dir: str | Path) -> Path:
@@ -61,6 +65,7 @@ def run(
     municipality_sheets: bool = True,
     source_note: str | None = None,
     parts: Collection[str] = OUTPUT_PARTS,
+    workers: int | None = None,
 ) -> RunResult:
     """Run the whole job and write its outputs into ``out_dir``.
 
@@ -89,6 +94,9 @@ def run(
     parts
         Which outputs to write, of :data:`OUTPUT_PARTS` (``tables``, ``maps``, ``report``); the
         resolved study and the manifest are always written.
+    workers
+        Processes drawing the municipality sheets (default: one per available core; the
+        files are the same whatever the number).
 
     Returns
     -------
@@ -106,7 +114,10 @@ def run(
         )
     out = check_output_dir(out_dir)
     sheets = municipality_sheets and "maps" in parts
-    steps = Progress(9 + int(sheets), enabled=progress)
+    # Only the steps that run are announced: ``plan`` does not say it draws maps.
+    steps = Progress(
+        7 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
+    )
     with steps("loading the datasets"):
         if inputs is None:
             inputs = load_inputs(study, data_dir=data_dir)
@@ -193,17 +204,19 @@ def run(
 
         result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
 
-    with steps("drawing maps"):
-        if "maps" in parts:
+    if "maps" in parts:
+        with steps("drawing maps"):
             result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
 
     if sheets:
         with steps("drawing municipality sheets"):
             result.files.update(
-                _run_outputs.write_sheets(result, out, source_note=source_note, progress=steps)
+                _run_outputs.write_sheets(
+                    result, out, source_note=source_note, progress=steps, workers=workers
+                )
             )
 
-    with steps("writing the report"):
-        if "report" in parts:
+    if "report" in parts:
+        with steps("writing the report"):
             result.files.update(_run_outputs.write_run_report(result, study, out))
     return result
