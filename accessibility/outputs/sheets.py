@@ -14,7 +14,7 @@ import geopandas as gpd
 
 from . import plot
 
-__all__ = ["available_cores", "write_municipality_sheets"]
+__all__ = ["SheetJob", "available_cores", "start_municipality_sheets", "write_municipality_sheets"]
 
 #: Sheet layers and options of the worker processes (set once per process, never sent per sheet).
 _STATE: dict[str, Any] = {}
@@ -32,21 +32,8 @@ def write_municipality_sheets(
     units: gpd.GeoDataFrame,
     out_dir: str | os.PathLike[str],
     *,
-    formats: Sequence[str] = ("png",),
-    dpi: int = 300,
     progress: Callable[[int, int], None] | None = None,
-    workers: int | None = None,
-    status_column: str | None = "status",
-    municipalities: gpd.GeoDataFrame | None = None,
-    stops: gpd.GeoDataFrame | None = None,
-    centres: gpd.GeoDataFrame | None = None,
-    proposed: gpd.GeoDataFrame | None = None,
-    codes: Sequence[str] | None = None,
-    source_note: str = plot.DEFAULT_SOURCE,
-    date: Any = None,
-    palette: Mapping[str, str] | None = None,
-    intercity_column: str = "intercity",
-    width: float = plot.A4_TEXT_WIDTH_IN,
+    **options: Any,
 ) -> dict[str, list[Path]]:
     """Draw and save every municipality sheet, closing each figure once written.
 
@@ -62,20 +49,86 @@ def write_municipality_sheets(
         Territorial units, as in :func:`accessibility.outputs.plot.plot_municipality_sheets`.
     out_dir
         Folder for the files (created when missing).
-    formats, dpi
-        Passed to :func:`accessibility.outputs.plot.save_figure`.
     progress
         Called as ``progress(done, total)`` after each sheet.
-    workers
-        Processes drawing sheets; default one per available core (at most one per sheet).
-        ``1`` draws every sheet in this process.
-    status_column, municipalities, stops, centres, proposed, codes, source_note, date, palette, intercity_column, width
-        As in :func:`accessibility.outputs.plot.plot_municipality_sheets`.
+    **options
+        ``formats`` and ``dpi`` (passed to :func:`accessibility.outputs.plot.save_figure`;
+        default PNG at 300 dpi), ``workers`` (processes; default one per available core, at
+        most one per sheet; ``1`` draws every sheet in this process), and any keyword of
+        :func:`accessibility.outputs.plot.plot_municipality_sheets`.
 
     Returns
     -------
     dict
         Municipality code -> paths written, in code order.
+    """
+    return start_municipality_sheets(units, out_dir, **options).result(progress)
+
+
+class SheetJob:
+    """Sheets being drawn: by worker processes from the start, or in this process on
+    :meth:`result` when there is one worker."""
+
+    def __init__(self, wanted: list[str], state: dict[str, Any], workers: int) -> None:
+        self.wanted = wanted
+        self._state = state
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[Any, str] = {}
+        if workers > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=_context(), initializer=_init, initargs=(state,)
+            )
+            self._futures = {self._pool.submit(_draw_and_save, code): code for code in wanted}
+
+    def result(self, progress: Callable[[int, int], None] | None = None) -> dict[str, list[Path]]:
+        """Wait for every sheet (drawing them here without workers); code -> paths."""
+        written: dict[str, list[Path]] = {}
+        if self._pool is None:
+            _init(self._state)
+            for code in self.wanted:
+                written[code] = _draw_and_save(code)
+                if progress is not None:
+                    progress(len(written), len(self.wanted))
+        else:
+            try:
+                for future in as_completed(self._futures):
+                    written[self._futures[future]] = future.result()
+                    if progress is not None:
+                        progress(len(written), len(self.wanted))
+            finally:
+                self.cancel()
+        return {code: written[code] for code in self.wanted}
+
+    def cancel(self) -> None:
+        """Stop the workers (sheets not started are not drawn)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def start_municipality_sheets(
+    units: gpd.GeoDataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = ("png",),
+    dpi: int = 300,
+    workers: int | None = None,
+    status_column: str | None = "status",
+    municipalities: gpd.GeoDataFrame | None = None,
+    stops: gpd.GeoDataFrame | None = None,
+    centres: gpd.GeoDataFrame | None = None,
+    proposed: gpd.GeoDataFrame | None = None,
+    codes: Sequence[str] | None = None,
+    source_note: str = plot.DEFAULT_SOURCE,
+    date: Any = None,
+    palette: Mapping[str, str] | None = None,
+    intercity_column: str = "intercity",
+    width: float = plot.A4_TEXT_WIDTH_IN,
+) -> SheetJob:
+    """Start drawing the sheets and return at once, so other outputs can be written meanwhile.
+
+    Parameters as in :func:`write_municipality_sheets`; call :meth:`SheetJob.result` for
+    the paths (and :meth:`SheetJob.cancel` when giving up).
     """
     layers, wanted = plot._sheet_layers(
         units, status_column, municipalities, stops, centres, proposed, codes
@@ -88,26 +141,7 @@ def write_municipality_sheets(
         "dpi": dpi,
     }
     n_workers = min(available_cores() if workers is None else max(int(workers), 1), len(wanted))
-    written: dict[str, list[Path]] = {}
-    if n_workers <= 1:
-        _init(state)
-        for code in wanted:
-            written[code] = _draw_and_save(code)
-            if progress is not None:
-                progress(len(written), len(wanted))
-    else:
-        with ProcessPoolExecutor(
-            max_workers=n_workers,
-            mp_context=_context(),
-            initializer=_init,
-            initargs=(state,),
-        ) as pool:
-            futures = {pool.submit(_draw_and_save, code): code for code in wanted}
-            for future in as_completed(futures):
-                written[futures[future]] = future.result()
-                if progress is not None:
-                    progress(len(written), len(wanted))
-    return {code: written[code] for code in wanted}
+    return SheetJob(wanted, state, n_workers)
 
 
 def _context() -> Any:

@@ -174,23 +174,24 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
     return written
 
 
-def write_sheets(
+def start_sheets(
     result: RunResult,
     out: Path,
     *,
     source_note: str | None = None,
-    progress: Any = None,
     workers: int | None = None,
-) -> dict[str, Path]:
-    """One PNG sheet per municipality, of the plan (or of the existing network without a plan)."""
-    from ..outputs.sheets import write_municipality_sheets
+) -> Any:
+    """Start the sheets of the plan (or of the existing network without a plan); None when
+    there is no coverage to draw. Worker processes draw them while the other outputs are
+    written; :func:`finish_sheets` collects them."""
+    from ..outputs.sheets import start_municipality_sheets
 
     table = result.plan_coverage if result.plan_coverage is not None else result.coverage
     if table is None:
-        return {}
+        return None
     note = f"{rule_caption(result)} {source_note or globals()['source_note'](result)}"
     common = _map_layers(result)
-    written = write_municipality_sheets(
+    return start_municipality_sheets(
         table.units,
         out / "maps" / "municipalities",
         # SVG is the vector copy of a sheet: text stays text, and it costs a fraction of a PDF
@@ -203,15 +204,35 @@ def write_sheets(
         proposed=result.plan,
         source_note=note,
         workers=workers,
-        progress=None
-        if progress is None
-        else lambda done, total: progress.item(done, total, "sheets"),
+    )
+
+
+def finish_sheets(job: Any, progress: Any = None) -> dict[str, Path]:
+    """Wait for the sheets started by :func:`start_sheets`; output name -> path."""
+    if job is None:
+        return {}
+    written = job.result(
+        None if progress is None else lambda done, total: progress.item(done, total, "sheets")
     )
     return {
         f"sheet_{code}{'' if path.suffix == '.png' else '_' + path.suffix[1:]}": path
         for code, paths in sorted(written.items())
         for path in paths
     }
+
+
+def write_sheets(
+    result: RunResult,
+    out: Path,
+    *,
+    source_note: str | None = None,
+    progress: Any = None,
+    workers: int | None = None,
+) -> dict[str, Path]:
+    """One PNG and SVG sheet per municipality (see :func:`start_sheets`)."""
+    return finish_sheets(
+        start_sheets(result, out, source_note=source_note, workers=workers), progress
+    )
 
 
 def _pct(figure: dict[str, Any] | None) -> str:

@@ -196,27 +196,34 @@ def run(
             result.plan_coverage = coverage_of(result.plan, "proposed centres")
             result.comparison = _run_plan.comparison(result, study, points)
 
-    with steps("writing tables"):
-        if "tables" in parts:
-            result.files.update(_run_outputs.write_tables(result, out))
-        result.files["study"] = write_study(study, out)
-        from ..io.write import write_json
+    # The sheets need only the coverage and the plan: worker processes draw them while this
+    # process writes the tables, the national maps and the report.
+    sheet_job = (
+        _run_outputs.start_sheets(result, out, source_note=source_note, workers=workers)
+        if sheets
+        else None
+    )
+    try:
+        with steps("writing tables"):
+            if "tables" in parts:
+                result.files.update(_run_outputs.write_tables(result, out))
+            result.files["study"] = write_study(study, out)
+            from ..io.write import write_json
 
-        result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
+            result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
 
-    if "maps" in parts:
-        with steps("drawing maps"):
-            result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
+        if "maps" in parts:
+            with steps("drawing maps"):
+                result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
 
-    if sheets:
-        with steps("drawing municipality sheets"):
-            result.files.update(
-                _run_outputs.write_sheets(
-                    result, out, source_note=source_note, progress=steps, workers=workers
-                )
-            )
+        if "report" in parts:
+            with steps("writing the report"):
+                result.files.update(_run_outputs.write_run_report(result, study, out))
 
-    if "report" in parts:
-        with steps("writing the report"):
-            result.files.update(_run_outputs.write_run_report(result, study, out))
+        if sheets:
+            with steps("drawing municipality sheets"):
+                result.files.update(_run_outputs.finish_sheets(sheet_job, progress=steps))
+    finally:
+        if sheet_job is not None:
+            sheet_job.cancel()
     return result
