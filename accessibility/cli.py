@@ -306,7 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
         # The global options are also accepted after the subcommand (``accessibility report -v``);
         # SUPPRESS keeps the value given before it when they are not repeated.
         command.add_argument(
-            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what is being done"
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log what is being done",
         )
     return parser
 

@@ -65,15 +65,23 @@ def main() -> int:
     timed = {}
     for label, (src, extra) in runs.items():
         timed[label] = _run(src, args.data_dir, out / label, extra)
-        print(f"{label:>9}: wall {timed[label][0]:6.1f} s  cpu {timed[label][1]:6.1f} s", flush=True)
+        print(
+            f"{label:>9}: wall {timed[label][0]:6.1f} s  cpu {timed[label][1]:6.1f} s", flush=True
+        )
     base_wall, base_cpu = timed["baseline"]
     for label in ("serial", "parallel"):
         wall, cpu = timed[label]
         print(f"{label:>9} / baseline: cpu {cpu / base_cpu:.2f}  wall {wall / base_wall:.2f}")
     count, differ = _same_tables(out / "baseline", out / "parallel")
-    print(f"tables: {count - len(differ)} of {count} CSV files byte-identical" + (f"; differ: {', '.join(differ)}" if differ else ""))
+    print(
+        f"tables: {count - len(differ)} of {count} CSV files byte-identical"
+        + (f"; differ: {', '.join(differ)}" if differ else "")
+    )
     sheets = sorted((out / "serial" / "maps" / "municipalities").glob("*"))
-    same = sum(filecmp.cmp(p, out / "parallel" / "maps" / "municipalities" / p.name, shallow=False) for p in sheets)
+    same = sum(
+        filecmp.cmp(p, out / "parallel" / "maps" / "municipalities" / p.name, shallow=False)
+        for p in sheets
+    )
     print(f"sheets: {same} of {len(sheets)} files byte-identical between serial and parallel")
     return 0
 

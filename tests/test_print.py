@@ -134,9 +134,13 @@ def test_plan_table_names_the_units_served() -> None:
 
 
 def test_report_pdf_is_a4_with_every_block(tmp_path: Path) -> None:
-    long = pd.DataFrame({"Measure": [f"row {i} " + "ā" * 40 for i in range(120)], "Value": range(120)})
+    long = pd.DataFrame(
+        {"Measure": [f"row {i} " + "ā" * 40 for i in range(120)], "Value": range(120)}
+    )
     report = Report("Pārskats").add(
-        Heading("Tables"), Paragraph("Ģēģeri, Ķegums, Ūdri."), Table(long, max_rows=200, numeric=("Value",))
+        Heading("Tables"),
+        Paragraph("Ģēģeri, Ķegums, Ūdri."),
+        Table(long, max_rows=200, numeric=("Value",)),
     )
     path = write_pdf(report, tmp_path / "report.pdf")
     data = path.read_bytes()
@@ -191,7 +195,10 @@ def test_state_cities_take_the_detailed_outline() -> None:
     units.loc[0, ["unit_code", "unit_kind"]] = ["0001000", "state_city"]
     detailed = box(600_000, 280_000, 610_000, 290_000).buffer(-50).buffer(40)
     municipalities = gpd.GeoDataFrame(
-        {"municipality_code": ["0001000", "0100000"], "municipality_kind": ["state_city", "novads"]},
+        {
+            "municipality_code": ["0001000", "0100000"],
+            "municipality_kind": ["state_city", "novads"],
+        },
         geometry=[detailed, box(0, 0, 1, 1)],
         crs="EPSG:3059",
     )
@@ -221,7 +228,9 @@ def test_progress_in_a_log_is_plain_lines() -> None:
     assert lines[-1].startswith("[2/2] drawing municipality sheets: done in")
 
 
-def test_resolved_study_reruns_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolved_study_reruns_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "demo-output"
     (out / "region").mkdir(parents=True)
     (out / "region" / "stops.csv").write_text("x\n", encoding="utf-8")

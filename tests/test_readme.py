@@ -23,7 +23,7 @@ README = REPO / "README.md"
 
 def _blocks(language: str) -> list[str]:
     text = README.read_text(encoding="utf-8")
-    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M)
+    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
 
 
 def _block_with(language: str, needle: str) -> str:
@@ -43,13 +43,16 @@ def _env(**extra: str) -> dict[str, str]:
 def _bash(block: str, cwd: Path, env: dict[str, str], timeout: float = 1800) -> str:
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block],
+        check=False,
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
-    assert done.returncode == 0, f"{block}\nexit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{block}\nexit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done.stdout
 
 
@@ -74,9 +77,7 @@ def test_test_command_is_what_ci_runs() -> None:
 def fresh_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's tracked files, as a new user would have it."""
     target = tmp_path_factory.mktemp("readme") / "accessibility"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=False
-    )
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=False)
     if listed.returncode != 0:  # not a git checkout: copy the tree
         shutil.copytree(REPO, target, ignore=shutil.ignore_patterns(".git", ".venv", "*-output"))
         return target
@@ -91,7 +92,7 @@ def fresh_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_set_up_and_demo_in_a_new_environment(fresh_checkout: Path) -> None:
     """The first command: a new virtual environment, ``pip install -e .`` only, the demo."""
     block = _block_with("bash", "accessibility demo")
-    assert 'pip install -e . ' in block and "[test]" not in block
+    assert "pip install -e . " in block and "[test]" not in block
     _bash(block, fresh_checkout, _env())
     out = fresh_checkout / "demo-output"
     for name in ("report.html", "report.pdf", "map.html", "maps/plan.png", "maps/plan.pdf"):
@@ -99,7 +100,9 @@ def test_set_up_and_demo_in_a_new_environment(fresh_checkout: Path) -> None:
     # Only the package's own dependencies: none of the test extras came with it.
     python = fresh_checkout / ".venv" / "bin" / "python"
     for module in ("pytest", "playwright", "spopt", "pyrosm", "ipykernel"):
-        probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True)
+        probe = subprocess.run(
+            [str(python), "-c", f"import {module}"], capture_output=True, check=False
+        )
         assert probe.returncode != 0, f"{module} was installed by `pip install -e .`"
 
 
@@ -130,7 +133,12 @@ def test_python_api_example(beside_data: Path) -> None:
     script = beside_data / "example.py"
     script.write_text(block, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, str(script)], cwd=beside_data, env=_env(), capture_output=True, text=True
+        [sys.executable, str(script)],
+        cwd=beside_data,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "of libraries are within 700 m walk of an intercity stop" in done.stdout

@@ -109,9 +109,7 @@ def _column_widths(frame: pd.DataFrame, cells: list[list[str]]) -> list[float]:
 
 def _table(pdf: object, block: Table) -> None:
     shown, note = _cut(block)
-    cells = [
-        [_format(v, block.float_format) for v in row] for row in shown.itertuples(index=False)
-    ]
+    cells = [[_format(v, block.float_format) for v in row] for row in shown.itertuples(index=False)]
     pdf.ln(1)  # type: ignore[attr-defined]
     if block.caption:
         pdf.set_font(_FONT, "I", 8.5)  # type: ignore[attr-defined]

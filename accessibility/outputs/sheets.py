@@ -165,7 +165,9 @@ def _draw_and_save(code: str) -> list[Path]:
     layers = _STATE["layers"]
     with mpl.rc_context({"backend": "agg"}):
         sheet = plot._municipality_sheet(layers, code, *_STATE["options"])
-    stem = _STATE["out_dir"] / f"{sheet.municipality_code}_{plot._ascii_slug(sheet.municipality_name)}"
+    stem = (
+        _STATE["out_dir"] / f"{sheet.municipality_code}_{plot._ascii_slug(sheet.municipality_name)}"
+    )
     paths = plot.save_figure(sheet.figure, stem, formats=_STATE["formats"], dpi=_STATE["dpi"])
     # Release the figure's memory now: 43 sheets at 300 dpi add up.
     sheet.figure.clear()

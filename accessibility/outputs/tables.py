@@ -137,14 +137,19 @@ def gap_table(
 
 
 def plan_table(
-    plan: pd.DataFrame, unit_names: Mapping[str, str], site_names: Mapping[str, str], distance: float
+    plan: pd.DataFrame,
+    unit_names: Mapping[str, str],
+    site_names: Mapping[str, str],
+    distance: float,
 ) -> pd.DataFrame:
     """The proposed centres with the names of the units they serve and of the sites in reasons."""
     table = pd.DataFrame(
         {
             "Centre (site)": [
                 f"{name} ({kind})" if not _missing(kind) else str(name)
-                for name, kind in zip(plan["name"], plan.get("kind", [None] * len(plan)), strict=True)
+                for name, kind in zip(
+                    plan["name"], plan.get("kind", [None] * len(plan)), strict=True
+                )
             ],
             "Units served": [_codes_named(v, unit_names) for v in plan["units_served"]],
         }
@@ -177,9 +182,7 @@ def _name_sites(text: str, site_names: Mapping[str, str]) -> str:
     """Site ids in a reason (``stop hub:16238``) with their names beside them."""
     if not site_names:
         return text
-    pattern = re.compile(
-        "|".join(re.escape(k) for k in sorted(site_names, key=len, reverse=True))
-    )
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(site_names, key=len, reverse=True)))
     return pattern.sub(lambda m: f"{site_names[m.group(0)]} ({m.group(0)})", text)
 
 
@@ -187,9 +190,12 @@ def shared_units_table(shared: pd.DataFrame) -> pd.DataFrame:
     """Units that share a centre, in words."""
     return pd.DataFrame(
         {
-            "Town": [f"{n} ({c})" for n, c in zip(shared["town_name"], shared["town_code"], strict=True)],
+            "Town": [
+                f"{n} ({c})" for n, c in zip(shared["town_name"], shared["town_code"], strict=True)
+            ],
             "Parish": [
-                f"{n} ({c})" for n, c in zip(shared["parish_name"], shared["parish_code"], strict=True)
+                f"{n} ({c})"
+                for n, c in zip(shared["parish_name"], shared["parish_code"], strict=True)
             ],
             "Combined population": [whole(v) for v in shared["combined_population"]],
             "Rule": shared["rule"].astype(str).to_numpy(),
@@ -217,12 +223,18 @@ def comparison_table(comparison: pd.DataFrame, distance: float) -> pd.DataFrame:
         shares = frame.get("share_meeting_rule", pd.Series(np.nan, index=frame.index))
         add(
             f"Centres within {distance:.0f} m of an intercity stop",
-            [f"{whole(n)} ({percent(s)})" for n, s in zip(frame["sites_meeting_rule"], shares, strict=True)],
+            [
+                f"{whole(n)} ({percent(s)})"
+                for n, s in zip(frame["sites_meeting_rule"], shares, strict=True)
+            ],
         )
     if "population" in frame:
         add("Population", [whole(v) for v in frame["population"]])
     if "mean_distance_m" in frame:
-        add("Mean distance to the nearest centre", [_metres(v, 10) for v in frame["mean_distance_m"]])
+        add(
+            "Mean distance to the nearest centre",
+            [_metres(v, 10) for v in frame["mean_distance_m"]],
+        )
     for column in frame.columns:
         found = re.fullmatch(r"population_beyond_(\d+(?:\.\d+)?)m", str(column))
         if found is None:

@@ -356,7 +356,9 @@ class _Legend(MacroElement):
                 f"border-radius:50%;background:{html.escape(colour)}'></span>{html.escape(label)}</div>"
             )
         if note:
-            rows.append(f"<div style='margin-top:4px;font-size:11px;color:#333'>{html.escape(note)}</div>")
+            rows.append(
+                f"<div style='margin-top:4px;font-size:11px;color:#333'>{html.escape(note)}</div>"
+            )
         style = "background:rgba(255,255,255,0.9);padding:6px 8px;font:12px sans-serif;border-radius:4px;max-width:280px"
         self.html = f"<div style='{style}'>{''.join(rows)}</div>"
 

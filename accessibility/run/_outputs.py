@@ -159,7 +159,9 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
         for path in save_figure(fig, maps / "plan", formats=("png", "svg", "pdf")):
             written[f"map_plan_{path.suffix[1:]}"] = path
     else:
-        result.not_made["maps/plan.{png,svg,pdf}"] = "no plan was proposed (planner none or no candidates)"
+        result.not_made["maps/plan.{png,svg,pdf}"] = (
+            "no plan was proposed (planner none or no candidates)"
+        )
     table = result.plan_coverage if result.plan_coverage is not None else result.coverage
     if table is not None:
         web = interactive_map(
@@ -315,7 +317,9 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
         report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
         report.add(
             Table(
-                people.plan_table(result.plan, unit_names, _site_names(result), study.stop_distance),
+                people.plan_table(
+                    result.plan, unit_names, _site_names(result), study.stop_distance
+                ),
                 caption="Proposed centres",
                 max_rows=60,
                 numeric=("To intercity stop", "Population served", "Mean distance to it"),
@@ -378,9 +382,14 @@ def _names(result: RunResult) -> tuple[dict[str, str], dict[str, str]]:
     units = result.inputs.layers.get("units")
     if units is None:
         return {}, {}
-    unit_names = dict(zip(units["unit_code"].astype(str), units["unit_name"].astype(str), strict=True))
+    unit_names = dict(
+        zip(units["unit_code"].astype(str), units["unit_name"].astype(str), strict=True)
+    )
     municipality_names = (
-        units.groupby(units["municipality_code"].astype(str))["municipality_name"].first().astype(str).to_dict()
+        units.groupby(units["municipality_code"].astype(str))["municipality_name"]
+        .first()
+        .astype(str)
+        .to_dict()
         if "municipality_name" in units.columns
         else {}
     )
@@ -402,7 +411,11 @@ def _named_best_centre(units: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.Ge
 def _site_names(result: RunResult) -> dict[str, str]:
     """Site id -> name of every site the run knows (plan, existing centres, candidates)."""
     names: dict[str, str] = {}
-    frames = [result.plan_details.get("candidates"), result.inputs.layers.get("centres"), result.plan]
+    frames = [
+        result.plan_details.get("candidates"),
+        result.inputs.layers.get("centres"),
+        result.plan,
+    ]
     for frame in frames:
         if isinstance(frame, pd.DataFrame) and {"site_id", "name"} <= set(frame.columns):
             names.update(zip(frame["site_id"].astype(str), frame["name"].astype(str), strict=True))

@@ -103,8 +103,11 @@ class Progress:
                 from tqdm import tqdm
 
                 self._bar = tqdm(
-                    total=of, desc=f"[{self.step}/{self.total}] {self.label}", unit=f" {what}",
-                    file=self.stream, leave=False,
+                    total=of,
+                    desc=f"[{self.step}/{self.total}] {self.label}",
+                    unit=f" {what}",
+                    file=self.stream,
+                    leave=False,
                 )
             self._bar.update(done - self._bar.n)
             return
