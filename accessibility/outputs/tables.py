@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -116,11 +116,11 @@ def gap_table(
         (the largest of the unit's gaps, so people are not counted twice), ``Unit population``.
     """
     rows = []
+    name_sites = _site_namer(site_names or {}, gaps["reason"].astype(str))
     for code, group in gaps.groupby("unit_code", sort=False):
         first = group.iloc[0]
         reasons = "; ".join(
-            f"{row.gap}: {_name_sites(_separated(str(row.reason)), site_names or {})}"
-            for row in group.itertuples()
+            f"{row.gap}: {name_sites(_separated(str(row.reason)))}" for row in group.itertuples()
         )
         affected = pd.to_numeric(group["population_affected"], errors="coerce").max()
         rows.append(
@@ -164,7 +164,8 @@ def plan_table(
         # Population sits on grid cells: a mean distance is good to tens of metres at best.
         table["Mean distance to it"] = [_metres(v, 10) for v in plan["mean_distance"]]
     if "reason" in plan.columns:
-        table["Why here"] = [_name_sites(str(v), site_names) for v in plan["reason"]]
+        name_sites = _site_namer(site_names, plan["reason"].astype(str))
+        table["Why here"] = [name_sites(str(v)) for v in plan["reason"]]
     return table
 
 
@@ -178,12 +179,21 @@ def _separated(text: str) -> str:
     return _BARE_NUMBER.sub(lambda m: f"{int(m.group(1)):,}", text)
 
 
-def _name_sites(text: str, site_names: Mapping[str, str]) -> str:
-    """Site ids in a reason (``stop hub:16238``) with their names beside them."""
-    if not site_names:
-        return text
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(site_names, key=len, reverse=True)))
-    return pattern.sub(lambda m: f"{site_names[m.group(0)]} ({m.group(0)})", text)
+def _site_namer(site_names: Mapping[str, str], texts: pd.Series) -> Callable[[str], str]:
+    """A function writing each site id of a text (``stop hub:16238``) with its name beside it.
+
+    Only the ids found in ``texts`` go into the pattern (thousands of candidates, a few named),
+    and it is compiled once for the whole table.
+    """
+    everything = "\n".join(texts)
+    present = sorted((k for k in site_names if k and k in everything), key=len, reverse=True)
+    if not present:
+        return lambda text: text
+    # Whole ids only: "lib-1" is not named inside "lib-12".
+    pattern = re.compile(
+        r"(?<![\w:-])(?:" + "|".join(re.escape(k) for k in present) + r")(?![\w-])"
+    )
+    return lambda text: pattern.sub(lambda m: f"{site_names[m.group(0)]} ({m.group(0)})", text)
 
 
 def shared_units_table(shared: pd.DataFrame) -> pd.DataFrame:

@@ -167,8 +167,8 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
         web = interactive_map(
             _named_best_centre(table.units, _site_names(result)),
             stops=common["stops"],
-            centres=common["centres"],
-            proposed=result.plan,
+            centres=_named_unit(common["centres"], _names(result)[0]),
+            proposed=_named_unit(result.plan, _names(result)[0]),
             municipalities=common["municipalities"],
             rule=rule_caption(result),
         )
@@ -406,6 +406,18 @@ def _named_best_centre(units: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.Ge
         for v in units["best_centre"]
     ]
     return units
+
+
+def _named_unit(sites: Any, unit_names: dict[str, str]) -> Any:
+    """Sites whose ``unit_code`` reads ``"Rīga (0001000)"`` for the popups (a copy)."""
+    if not isinstance(sites, gpd.GeoDataFrame) or "unit_code" not in sites.columns:
+        return sites
+    sites = sites.copy()
+    sites["unit_code"] = [
+        f"{unit_names[c]} ({c})" if isinstance(c, str) and c in unit_names else c
+        for c in sites["unit_code"]
+    ]
+    return sites
 
 
 def _site_names(result: RunResult) -> dict[str, str]:
