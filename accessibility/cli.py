@@ -74,6 +74,8 @@ def run_demo(args: argparse.Namespace) -> int:
     result = pipeline.run(
         study, out, municipality_sheets=not args.no_sheets, source_note=DEMO_SOURCE
     )
+    for name, why in sorted(result.not_made.items()):
+        print(f"not made {name}: {why}")
     _print_headline(result)
     _print_written([*files.values(), json_path, md_path, *result.files.values()])
     return 0
