@@ -293,3 +293,18 @@ def test_a_map_not_made_is_said_with_its_reason(tmp_path: Path) -> None:
     # The rule is on the map: distance, method and the intercity assumption.
     svg = (tmp_path / "out" / "maps" / "plan.svg").read_text(encoding="utf-8")
     assert "700 m" in svg and "walk along the street network" in svg and "intercity" in svg
+
+
+def test_progress_on_a_terminal_is_a_bar_that_clears() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    steps = Progress(1, stream=screen)
+    with steps("drawing municipality sheets"):
+        for done in range(1, 44):
+            steps.item(done, 43, "sheets")
+    text = screen.getvalue()
+    assert "|" in text and "0/43" in text  # tqdm's bar
+    assert text.endswith("[1/1] drawing municipality sheets: done in 0.0 s\n")
