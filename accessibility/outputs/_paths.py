@@ -46,6 +46,12 @@ def polygon_paths(geometries: Sequence[object] | np.ndarray) -> list[MplPath]:
     return paths
 
 
+def bounds_overlap(frame: object, view: tuple[float, float, float, float]) -> np.ndarray:
+    """Mask of the rows of a GeoDataFrame whose bounding box meets the view."""
+    b = frame.geometry.bounds.to_numpy()  # type: ignore[attr-defined]
+    return (b[:, 0] <= view[2]) & (b[:, 2] >= view[0]) & (b[:, 1] <= view[3]) & (b[:, 3] >= view[1])
+
+
 def add_polygons(
     ax: Axes,
     paths: Sequence[MplPath],

@@ -33,6 +33,7 @@ from ..projection import to_working_crs
 from . import _cartography as carto
 from ._borders import detailed_state_cities
 from ._paths import add_polygons, polygon_paths
+from ._paths import bounds_overlap as _bounds_overlap
 from ._places import label_places
 
 __all__ = [
@@ -321,6 +322,9 @@ class _Layers:
     #: Paths of ``units`` and ``municipalities`` (same order), made once for every sheet.
     unit_paths: list | None = None
     municipality_paths: list | None = None
+    #: Coarse outlines of the state cities given detailed ones, filled pale under a sheet so
+    #: that no white sliver shows where the two editions of a border disagree.
+    underlay_paths: list | None = None
 
 
 def _prepare_layers(
@@ -349,7 +353,9 @@ def _prepare_layers(
         municipalities = municipalities.reset_index()
     municipalities = None if municipalities is None else to_working_crs(municipalities)
     # Detailed outlines for the state cities where the municipality layer has them.
-    units, _ = detailed_state_cities(units, municipalities)
+    coarse = units
+    units, replaced = detailed_state_cities(units, municipalities)
+    underlay = coarse.geometry[coarse["unit_code"].astype(str).isin(replaced)] if replaced else []
     return _Layers(
         units=units,
         municipalities=municipalities,
@@ -360,6 +366,7 @@ def _prepare_layers(
         municipality_paths=None
         if municipalities is None
         else polygon_paths(municipalities.geometry.to_numpy()),
+        underlay_paths=polygon_paths(np.asarray(underlay, dtype=object)),
     )
 
 
@@ -699,6 +706,9 @@ def _municipality_sheet(
         fig, ax = _new_map_figure(
             width=width, data_aspect=aspect, legend_rows=math.ceil(len(handles) / n_cols) + 1
         )
+        if layers.underlay_paths:
+            add_polygons(ax, layers.underlay_paths, facecolor=_CONTEXT_FILL["facecolor"],
+                         edgecolor="none", linewidth=0.0, zorder=-1)  # fmt: skip
         if not neighbours.empty:
             add_polygons(
                 ax,
@@ -765,12 +775,6 @@ def _label_units(
         texts, candidates, _renderer(ax.figure), obstacles=obstacles, offsets=offsets
     )
     return [t.get_text() for t in hidden]
-
-
-def _bounds_overlap(frame: gpd.GeoDataFrame, view: tuple[float, float, float, float]) -> np.ndarray:
-    """Mask of rows whose bounding box meets the view."""
-    b = frame.geometry.bounds.to_numpy()
-    return (b[:, 0] <= view[2]) & (b[:, 2] >= view[0]) & (b[:, 1] <= view[3]) & (b[:, 3] >= view[1])
 
 
 def _clip(
