@@ -69,8 +69,8 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "plot_coverage_map",
         "plot_municipality_sheets",
         "save_figure",
-        "write_municipality_sheets",
     ),
+    "outputs.sheets": ("write_municipality_sheets",),
     "outputs.webmap": ("interactive_map", "save_interactive_map"),
     "demo.region": ("load_region", "write_region"),
 }
@@ -188,8 +188,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_coverage_map,
         plot_municipality_sheets,
         save_figure,
-        write_municipality_sheets,
     )
+    from .outputs.sheets import write_municipality_sheets
     from .outputs.webmap import interactive_map, save_interactive_map
     from .planning import (
         LocationResult,

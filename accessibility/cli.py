@@ -80,6 +80,8 @@ def run_demo(args: argparse.Namespace) -> int:
         municipality_sheets=not args.no_sheets,
         source_note=DEMO_SOURCE,
     )
+    for name, why in sorted(result.not_made.items()):
+        print(f"not made {name}: {why}")
     _print_headline(result)
     _print_written([*files.values(), json_path, md_path, *result.files.values()])
     return 0
@@ -139,11 +141,21 @@ def _add_study_options(parser: argparse.ArgumentParser, *, default_out: str) -> 
     )
 
 
-def _add_report(parser: argparse.ArgumentParser) -> None:
-    _add_study_options(parser, default_out="report-output")
+def _add_sheet_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-sheets", action="store_true", help="skip the per-municipality map sheets"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes drawing the map sheets (default: one per core; same files)",
+    )
+
+
+def _add_report(parser: argparse.ArgumentParser) -> None:
+    _add_study_options(parser, default_out="report-output")
+    _add_sheet_options(parser)
 
 
 def _study_from_args(args: argparse.Namespace) -> Any:
@@ -176,12 +188,15 @@ def _run_parts(args: argparse.Namespace, parts: tuple[str, ...], sheets: bool) -
         municipality_sheets=sheets,
         parts=parts,
         allow_partial=args.allow_partial,
+        workers=getattr(args, "workers", None),
     )
     # Which file was used for each dataset, and why: on the normal output, not only with -v.
     for key, choice in result.inputs.choices.items():
         print(f"using {key}: {choice}")
     for key, why in sorted(result.inputs.missing.items()):
         print(f"missing {key}: {why}")
+    for name, why in sorted(result.not_made.items()):
+        print(f"not made {name}: {why}")
     _print_headline(result)
     _print_written(list(result.files.values()))
     return 0
@@ -203,9 +218,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def _add_map(parser: argparse.ArgumentParser) -> None:
     _add_study_options(parser, default_out="map-output")
-    parser.add_argument(
-        "--no-sheets", action="store_true", help="skip the per-municipality map sheets"
-    )
+    _add_sheet_options(parser)
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -242,7 +255,12 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def _add_datasets(parser: argparse.ArgumentParser) -> None:
-    del parser  # no options of its own: it uses the global --data-dir
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"folder holding the official datasets (default: ${settings.DATA_DIR_ENV})",
+    )
 
 
 def run_datasets(args: argparse.Namespace) -> int:
@@ -306,7 +324,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (help_text, add_arguments, _) in COMMANDS.items():
-        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(command)
+        # The global options are also accepted after the subcommand (``accessibility report -v``);
+        # SUPPRESS keeps the value given before it when they are not repeated.
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log what is being done",
+        )
     return parser
 
 

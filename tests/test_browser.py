@@ -210,3 +210,70 @@ def test_real_map_renders(browser: Any, real_data: Path, tmp_path: Path) -> None
     assert opened.page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 592
     assert _distinct_colours(opened.page.screenshot()) > 20
     opened.page.close()
+
+
+# ---------------------------------------------------------------- the report page on A4
+
+#: A4 at the CSS 96 px per inch: the page (210 mm) and the text block inside 20 mm margins.
+A4_PAGE_PX = round(210 / 25.4 * 96)
+A4_TEXT_PX = round(170 / 25.4 * 96)
+
+_TABLE_WIDTHS_JS = """
+() => Array.from(document.querySelectorAll('table')).map(t => ({
+    caption: t.caption ? t.caption.textContent : '',
+    right: t.getBoundingClientRect().right,
+    width: t.getBoundingClientRect().width,
+    scroll: t.scrollWidth,
+    parent: t.parentElement.clientWidth,
+}))
+"""
+
+
+def _wide_report(tmp_path: Path) -> Path:
+    """A report whose tables would run off the page without wrapping: 17 columns with long
+    headers, long unbreakable file names and the demo's real tables."""
+    import pandas as pd
+
+    from accessibility.outputs.report import Heading, Report, Table, write_report
+
+    wide = pd.DataFrame(
+        {f"population_beyond_{t}m_and_share_of_the_unit": [123456.0, 0.953] for t in range(17)}
+    )
+    names = pd.DataFrame(
+        {"file": ["Territorial_units_LV_1.2m_(2024.01.01.)_" * 4 + ".shp"], "rows": [592]}
+    )
+    report = Report("Wide tables").add(
+        Heading("Wide"), Table(wide, caption="17 columns"), Table(names, caption="Long names")
+    )
+    return write_report(report, tmp_path)["html"]
+
+
+def _table_widths(browser: Any, path: Path, *, width: int, print_media: bool) -> list[dict]:
+    page = browser.new_page()
+    try:
+        page.set_viewport_size({"width": width, "height": 1100})
+        if print_media:
+            page.emulate_media(media="print")
+        page.goto(path.as_uri())
+        return page.evaluate(_TABLE_WIDTHS_JS)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "print_media"), [(A4_PAGE_PX, False), (A4_TEXT_PX, True)], ids=["screen", "print"]
+)
+def test_no_report_table_is_wider_than_an_a4_page(
+    browser: Any, tmp_path: Path, width: int, print_media: bool
+) -> None:
+    from accessibility.cli import main
+
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--no-sheets"]) == 0
+    pages = [tmp_path / "demo" / "report.html", _wide_report(tmp_path)]
+    for page in pages:
+        tables = _table_widths(browser, page, width=width, print_media=print_media)
+        assert len(tables) >= 2, page
+        for table in tables:
+            # Nothing overflows its box, and the box ends inside the page.
+            assert table["scroll"] <= table["parent"] + 1, (page.name, table)
+            assert table["right"] <= width + 0.5, (page.name, table)

@@ -163,5 +163,6 @@ def test_national_report_on_the_real_data(real_data: Path, tmp_path: Path) -> No
     assert len(proxies) == 589  # three units have no bus stop at all
     assert set(proxies["method"].dropna()) == {"euclidean"}
     sheets = [key for key in result.files if key.startswith("sheet_")]
-    assert len(sheets) == 43
+    assert len(sheets) == 2 * 43  # a PNG and an SVG per municipality
+    assert sum(result.files[key].suffix == ".svg" for key in sheets) == 43
     assert result.files["map_plan_png"].stat().st_size > 100_000

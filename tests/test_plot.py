@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
@@ -27,8 +26,8 @@ from accessibility.outputs.plot import (
     plot_coverage_map,
     plot_municipality_sheets,
     save_figure,
-    write_municipality_sheets,
 )
+from accessibility.outputs.sheets import write_municipality_sheets
 
 LATVIAN_LETTERS = "āčēģīķļņšūž ĀČĒĢĪĶĻŅŠŪŽ"
 
@@ -264,11 +263,7 @@ def test_coverage_map_converts_to_lks92_and_colours_by_status() -> None:
     note = [t.get_text() for t in ax.texts if "2025-01-31" in t.get_text()]
     assert note and "EPSG:3059" in note[0]
     # Unit fills follow the palette, in row order.
-    fills = next(
-        c
-        for c in ax.collections
-        if not isinstance(c, PathCollection) and len(c.get_facecolors()) == 6
-    )
+    fills = next(c for c in ax.collections if c.get_label() == "units")
     expected = carto.status_colours(units["status"]).colours
     assert [to_hex(c) for c in fills.get_facecolors()] == [to_hex(c) for c in expected]
 

@@ -449,12 +449,17 @@ def place_labels(
         to_data = ax.transData.inverted() if ax is not None else None
         scale = text.figure.dpi / 72 if text.figure is not None else 1.0
         tries = [(position, offset) for offset in offsets for position in positions]
+        # An unrotated label's box moves with its anchor: lay the text out once and shift the
+        # box to each try instead of laying it out again (text layout dominates this loop).
+        first = text.get_window_extent(renderer=renderer)  # type: ignore[arg-type]
+        anchor = _display_xy(text)
         for position, (dx, dy) in tries:
             if (dx or dy) and ax is not None and to_data is not None:
                 x, y = ax.transData.transform(position)
                 position = tuple(to_data.transform((x + dx * scale, y + dy * scale)))
             text.set_position(position)
-            box = text.get_window_extent(renderer=renderer)  # type: ignore[arg-type]
+            shift_x, shift_y = _display_xy(text) - anchor
+            box = first.translated(shift_x, shift_y)
             extent = np.array([box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad])
             inside_axes = axes_box is None or (
                 box.x0 >= axes_box.x0
@@ -469,6 +474,11 @@ def place_labels(
             text.set_visible(False)
             hidden.append(text)
     return hidden
+
+
+def _display_xy(text: Text) -> np.ndarray:
+    """Display coordinates of a text's anchor."""
+    return np.asarray(text.get_transform().transform(text.get_unitless_position()), dtype=float)
 
 
 def hide_overlapping_labels(

@@ -8,7 +8,7 @@ import os
 import re
 import textwrap
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +31,16 @@ from .._errors import AccessibilityError, MissingColumnError
 from ..io.write import atomic_path
 from ..projection import to_working_crs
 from . import _cartography as carto
+from ._borders import detailed_state_cities
+from ._paths import add_polygons, polygon_paths
+from ._paths import bounds_overlap as _bounds_overlap
+from ._places import label_places
 
 __all__ = [
     "MunicipalitySheet",
     "plot_coverage_map",
     "plot_municipality_sheets",
     "save_figure",
-    "write_municipality_sheets",
 ]
 
 #: Width of the printed map: the text width of an A4 page with 20 mm margins (170 mm).
@@ -101,6 +104,7 @@ def plot_coverage_map(
     palette: Mapping[str, str] | None = None,
     intercity_column: str = "intercity",
     label_municipalities: bool = False,
+    label_towns: bool = False,
     ax: Axes | None = None,
     width: float = A4_TEXT_WIDTH_IN,
 ) -> Figure:
@@ -134,6 +138,9 @@ def plot_coverage_map(
         Boolean column of ``stops`` marking intercity stops.
     label_municipalities
         Write municipality names (overlapping names are left out).
+    label_towns
+        Name the state cities and the most populous town of each novads (usually its
+        centre), each beside a dot; a name that would collide with another is left out.
     ax
         Draw into these axes instead of a new figure sized for an A4 page.
     width
@@ -171,12 +178,14 @@ def plot_coverage_map(
                 legend_rows=math.ceil(len(handles) / n_cols),
             )
         fig = ax.figure
-        _draw_units(ax, units, status_column, palette)
-        _draw_municipality_edges(ax, layers.municipalities)
+        _draw_units(ax, units, status_column, palette, layers.unit_paths or [])
+        _draw_municipality_edges(ax, layers)
         _draw_points(ax, layers, intercity_column, styles)
         _frame(ax, (x_min, y_min, x_max, y_max))
         if label_municipalities and layers.municipalities is not None:
             _label_municipalities(ax, layers.municipalities)
+        if label_towns:
+            label_places(ax, units, _renderer(fig))
         carto.add_scale_bar(ax, fontsize=_LEGEND_SIZE)
         carto.add_north_arrow(ax)
         _title_legend_note(
@@ -205,7 +214,7 @@ def plot_municipality_sheets(
     Neighbouring units are drawn pale for context. Unit labels that would overlap an earlier
     label are hidden (towns first, then parishes by area) and reported on the sheet object.
     Close or save each figure before asking for the next when drawing all 43 municipalities;
-    :func:`write_municipality_sheets` does that.
+    :func:`accessibility.outputs.sheets.write_municipality_sheets` does that.
 
     Parameters
     ----------
@@ -222,6 +231,25 @@ def plot_municipality_sheets(
     MunicipalitySheet
         Code, name, the figure and the labels left out.
     """
+    layers, wanted = _sheet_layers(
+        units, status_column, municipalities, stops, centres, proposed, codes
+    )
+    for code in wanted:
+        yield _municipality_sheet(
+            layers, code, status_column, palette, intercity_column, _note(source_note, date), width
+        )
+
+
+def _sheet_layers(
+    units: gpd.GeoDataFrame,
+    status_column: str | None,
+    municipalities: gpd.GeoDataFrame | None,
+    stops: gpd.GeoDataFrame | None,
+    centres: gpd.GeoDataFrame | None,
+    proposed: gpd.GeoDataFrame | None,
+    codes: Sequence[str] | None,
+) -> tuple[_Layers, list[str]]:
+    """The checked layers of the sheets and the municipality codes to draw, in order."""
     layers = _prepare_layers(units, status_column, municipalities, stops, centres, proposed)
     units = layers.units
     for column in ("municipality_code", "municipality_name", "unit_name"):
@@ -231,55 +259,7 @@ def plot_municipality_sheets(
     unknown = [c for c in wanted if c not in available]
     if unknown:
         raise AccessibilityError(f"no units belong to municipality code(s) {', '.join(unknown)}")
-    for code in wanted:
-        yield _municipality_sheet(
-            layers, code, status_column, palette, intercity_column, _note(source_note, date), width
-        )
-
-
-def write_municipality_sheets(
-    units: gpd.GeoDataFrame,
-    out_dir: str | os.PathLike[str],
-    *,
-    formats: Sequence[str] = ("png",),
-    dpi: int = 300,
-    progress: Callable[[int, int], None] | None = None,
-    **sheet_options: object,
-) -> dict[str, list[Path]]:
-    """Draw and save every municipality sheet, closing each figure once written.
-
-    Files are named ``<municipality_code>_<ascii name>.<format>`` (e.g.
-    ``0020000_adazu_novads.png``), written atomically.
-
-    Parameters
-    ----------
-    units
-        Territorial units, as in :func:`plot_municipality_sheets`.
-    out_dir
-        Folder for the files (created when missing).
-    formats, dpi
-        Passed to :func:`save_figure`.
-    progress
-        Called as ``progress(done, total)`` after each sheet (43 national sheets take a while).
-    **sheet_options
-        Any keyword of :func:`plot_municipality_sheets`.
-
-    Returns
-    -------
-    dict
-        Municipality code -> paths written.
-    """
-    written: dict[str, list[Path]] = {}
-    codes = sheet_options.get("codes")
-    total = len(codes) if codes is not None else units["municipality_code"].nunique()  # type: ignore[arg-type]
-    for sheet in plot_municipality_sheets(units, **sheet_options):  # type: ignore[arg-type]
-        stem = Path(out_dir) / f"{sheet.municipality_code}_{_ascii_slug(sheet.municipality_name)}"
-        written[sheet.municipality_code] = save_figure(sheet.figure, stem, formats=formats, dpi=dpi)
-        # Release the figure's memory now: 43 sheets at 300 dpi add up.
-        sheet.figure.clear()
-        if progress is not None:
-            progress(len(written), total)
-    return written
+    return layers, wanted
 
 
 def save_figure(
@@ -339,6 +319,12 @@ class _Layers:
     stops: gpd.GeoDataFrame | None
     centres: gpd.GeoDataFrame | None
     proposed: gpd.GeoDataFrame | None
+    #: Paths of ``units`` and ``municipalities`` (same order), made once for every sheet.
+    unit_paths: list | None = None
+    municipality_paths: list | None = None
+    #: Coarse outlines of the state cities given detailed ones, filled pale under a sheet so
+    #: that no white sliver shows where the two editions of a border disagree.
+    underlay_paths: list | None = None
 
 
 def _prepare_layers(
@@ -365,12 +351,22 @@ def _prepare_layers(
             names = units.groupby("municipality_code")["municipality_name"].first()
             municipalities["municipality_name"] = names
         municipalities = municipalities.reset_index()
+    municipalities = None if municipalities is None else to_working_crs(municipalities)
+    # Detailed outlines for the state cities where the municipality layer has them.
+    coarse = units
+    units, replaced = detailed_state_cities(units, municipalities)
+    underlay = coarse.geometry[coarse["unit_code"].astype(str).isin(replaced)] if replaced else []
     return _Layers(
         units=units,
-        municipalities=None if municipalities is None else to_working_crs(municipalities),
+        municipalities=municipalities,
         stops=_points(stops, "stops"),
         centres=_points(centres, "centres"),
         proposed=_points(proposed, "proposed"),
+        unit_paths=polygon_paths(units.geometry.to_numpy()),
+        municipality_paths=None
+        if municipalities is None
+        else polygon_paths(municipalities.geometry.to_numpy()),
+        underlay_paths=polygon_paths(np.asarray(underlay, dtype=object)),
     )
 
 
@@ -422,18 +418,37 @@ def _status_entries(
 
 
 def _draw_units(
-    ax: Axes, units: gpd.GeoDataFrame, status_column: str | None, palette: Mapping[str, str] | None
+    ax: Axes,
+    units: gpd.GeoDataFrame,
+    status_column: str | None,
+    palette: Mapping[str, str] | None,
+    paths: Sequence[object],
 ) -> None:
     if status_column is None:
         colours: list[str] | str = "#E8E8E8"
     else:
         colours = carto.status_colours(units[status_column], palette).colours
-    units.geometry.plot(ax=ax, color=colours, zorder=1, **_UNIT_EDGE)
+    add_polygons(
+        ax,
+        paths,  # type: ignore[arg-type]
+        facecolor=colours,
+        edgecolor=_UNIT_EDGE["edgecolor"],
+        linewidth=_UNIT_EDGE["linewidth"],  # type: ignore[arg-type]
+        zorder=1,
+        label="units",
+    )
 
 
-def _draw_municipality_edges(ax: Axes, municipalities: gpd.GeoDataFrame | None) -> None:
-    if municipalities is not None and not municipalities.empty:
-        municipalities.geometry.boundary.plot(ax=ax, zorder=3, **_MUNICIPALITY_EDGE)
+def _draw_municipality_edges(ax: Axes, layers: _Layers) -> None:
+    if layers.municipalities is not None and layers.municipality_paths:
+        add_polygons(
+            ax,
+            layers.municipality_paths,
+            facecolor="none",
+            edgecolor=_MUNICIPALITY_EDGE["color"],
+            linewidth=_MUNICIPALITY_EDGE["linewidth"],  # type: ignore[arg-type]
+            zorder=3,
+        )
 
 
 def _point_layers(
@@ -648,7 +663,9 @@ def _municipality_sheet(
     width: float,
 ) -> MunicipalitySheet:
     units = layers.units
-    mine = units[units["municipality_code"].astype(str) == code]
+    in_code = (units["municipality_code"].astype(str) == code).to_numpy()
+    mine = units[in_code]
+    paths = layers.unit_paths or polygon_paths(units.geometry.to_numpy())
     name = str(mine["municipality_name"].iloc[0])
     x_min, y_min, x_max, y_max = _padded_bounds(mine.total_bounds, 0.04)
     aspect = (y_max - y_min) / (x_max - x_min)
@@ -673,9 +690,10 @@ def _municipality_sheet(
             carto.patch_handle(label, colour)
             for label, colour in _status_entries(mine, status_column, palette)
         ]
-        neighbours = units[
-            (units["municipality_code"].astype(str) != code) & units.intersects(box(*view))
-        ]
+        # Bounding boxes first: only the few units near the view are tested exactly.
+        near = ~in_code & _bounds_overlap(units, view)
+        near[near] = shapely.intersects(units.geometry.to_numpy()[near], box(*view))
+        neighbours = units[near]
         if not neighbours.empty:
             handles.append(carto.patch_handle("other municipality", _CONTEXT_FILL["facecolor"]))
         handles.append(
@@ -688,11 +706,26 @@ def _municipality_sheet(
         fig, ax = _new_map_figure(
             width=width, data_aspect=aspect, legend_rows=math.ceil(len(handles) / n_cols) + 1
         )
+        if layers.underlay_paths:
+            add_polygons(ax, layers.underlay_paths, facecolor=_CONTEXT_FILL["facecolor"],
+                         edgecolor="none", linewidth=0.0, zorder=-1)  # fmt: skip
         if not neighbours.empty:
-            neighbours.geometry.plot(ax=ax, zorder=0, **_CONTEXT_FILL)
-        _draw_units(ax, mine, status_column, palette)
-        gpd.GeoSeries([area.boundary], crs=mine.crs).plot(
-            ax=ax, zorder=3, color=_MUNICIPALITY_EDGE["color"], linewidth=1.2
+            add_polygons(
+                ax,
+                [paths[i] for i in np.flatnonzero(near)],
+                facecolor=_CONTEXT_FILL["facecolor"],
+                edgecolor=_CONTEXT_FILL["edgecolor"],
+                linewidth=_CONTEXT_FILL["linewidth"],  # type: ignore[arg-type]
+                zorder=0,
+            )
+        _draw_units(ax, mine, status_column, palette, [paths[i] for i in np.flatnonzero(in_code)])
+        add_polygons(
+            ax,
+            polygon_paths([area]),
+            facecolor="none",
+            edgecolor=_MUNICIPALITY_EDGE["color"],
+            linewidth=1.2,
+            zorder=3,
         )
         _draw_points(ax, local, intercity_column, styles, focus=area)
         _frame(ax, view)

@@ -47,6 +47,8 @@ class Table:
     caption: str = ""
     max_rows: int = 50
     float_format: str = "{:,.1f}"
+    #: Columns of text that hold figures (already formatted for print), aligned right.
+    numeric: Sequence[str] = ()
 
 
 @dataclass
@@ -87,7 +89,7 @@ def to_markdown(report: Report, *, relative_to: Path | None = None) -> str:
             shown, note = _cut(block)
             if block.caption:
                 lines += [f"*{md_escape(block.caption)}*", ""]
-            lines += _markdown_table(shown, block.float_format) + [""]
+            lines += _markdown_table(shown, block.float_format, block.numeric) + [""]
             if note:
                 lines += [note, ""]
         elif isinstance(block, Image):
@@ -126,10 +128,11 @@ def to_html(report: Report) -> str:
                 + "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
                 + "</tr></thead><tbody>"
             )
+            right = [c in block.numeric for c in shown.columns]
             for row in shown.itertuples(index=False):
                 cells = "".join(
-                    f'<td class="{"num" if _is_number(v) else "txt"}">{esc(_format(v, block.float_format))}</td>'
-                    for v in row
+                    f'<td class="{"num" if _is_number(v) or r else "txt"}">{esc(_format(v, block.float_format))}</td>'
+                    for v, r in zip(row, right, strict=True)
                 )
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</tbody></table>")
@@ -165,12 +168,15 @@ def _cut(block: Table) -> tuple[pd.DataFrame, str]:
     )
 
 
-def _markdown_table(frame: pd.DataFrame, float_format: str) -> list[str]:
+def _markdown_table(
+    frame: pd.DataFrame, float_format: str, numeric: Sequence[str] = ()
+) -> list[str]:
     header = "| " + " | ".join(_md_cell(str(c)) for c in frame.columns) + " |"
     align = (
         "| "
         + " | ".join(
-            "---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns
+            "---:" if pd.api.types.is_numeric_dtype(frame[c]) or c in numeric else "---"
+            for c in frame.columns
         )
         + " |"
     )
@@ -232,11 +238,16 @@ def _relative(path: Path, base: Path | None) -> str:
         return Path(path).as_posix()
 
 
+# The page is an A4 text block (170 mm wide) on screen and in print; cells wrap, long words
+# (file names) included, so that no table is wider than the page.
 _CSS = """
+@page{size:A4;margin:20mm}
 body{font-family:"DejaVu Sans",Arial,sans-serif;color:#222;margin:0;background:#fafafa}
-main{max-width:60rem;margin:0 auto;padding:1.5rem;background:#fff}
+main{max-width:170mm;margin:0 auto;padding:1.5rem;background:#fff}
+@media print{main{max-width:none;padding:0}body{background:#fff}}
 h1{font-size:1.7rem}h2{font-size:1.3rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:1rem 0;font-size:.85rem;width:100%}
+table{border-collapse:collapse;margin:1rem 0;font-size:.75rem;width:100%}
+td,th{overflow-wrap:anywhere;hyphens:auto}tr{break-inside:avoid}
 caption{text-align:left;font-style:italic;margin-bottom:.3rem}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;vertical-align:top}th{background:#f0f0f0;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}

@@ -96,6 +96,7 @@ def interactive_map(
     site_popup_fields: Mapping[str, str] | Sequence[str] | None = None,
     title: str = "Client service centres: coverage by territorial unit",
     show_other_stops: bool = False,
+    rule: str | None = None,
 ) -> folium.Map:
     """Build a Leaflet map of coverage with switchable layers and a popup per unit.
 
@@ -133,6 +134,9 @@ def interactive_map(
         Popup columns of stops and of centres, like ``popup_fields``.
     title
         Page title (browser tab) and legend heading.
+    rule
+        The rule behind the statuses (distance, how it is measured, what makes a stop
+        intercity), printed under the legend.
     show_other_stops
         Show the non-intercity stops layer when the page opens.
 
@@ -215,7 +219,7 @@ def interactive_map(
         legend_points.append((f"{name} ({len(layer)})", _POINT_STYLE[key]["color"]))
 
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.add_child(_Legend(title, colours.entries if colours else [], legend_points))
+    fmap.add_child(_Legend(title, colours.entries if colours else [], legend_points, rule))
     fmap.fit_bounds([[south, west], [north, east]])
     return fmap
 
@@ -384,7 +388,11 @@ class _Legend(MacroElement):
     )
 
     def __init__(
-        self, title: str, fills: list[tuple[str, str]], points: list[tuple[str, str]]
+        self,
+        title: str,
+        fills: list[tuple[str, str]],
+        points: list[tuple[str, str]],
+        note: str | None = None,
     ) -> None:
         super().__init__()
         self._name = "Legend"
@@ -398,6 +406,10 @@ class _Legend(MacroElement):
             rows.append(
                 "<div><span style='display:inline-block;width:10px;height:10px;margin:0 8px 0 2px;"
                 f"border-radius:50%;background:{html.escape(colour)}'></span>{html.escape(label)}</div>"
+            )
+        if note:
+            rows.append(
+                f"<div style='margin-top:4px;font-size:11px;color:#333'>{html.escape(note)}</div>"
             )
         style = "background:rgba(255,255,255,0.9);padding:6px 8px;font:12px sans-serif;border-radius:4px;max-width:280px"
         self.html = f"<div style='{style}'>{''.join(rows)}</div>"

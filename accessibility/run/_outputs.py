@@ -11,6 +11,8 @@ import pandas as pd
 from .. import settings
 from .._version import __version__
 from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layers, write_json
+from ..outputs import tables as people
+from ..outputs.pdf import write_pdf
 from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
 from ._headline import libraries_against_csb
 
@@ -37,6 +39,27 @@ def source_note(result: RunResult) -> str:
     used = "; ".join(_SOURCES[key] for key in _SOURCES if key in result.inputs.paths)
     # The map adds its own full stop and date after the note.
     return used[:1].upper() + used[1:]
+
+
+def rule_caption(result: RunResult) -> str:
+    """The rule behind the map colours: the distance, how it was measured, the intercity assumption."""
+    study = result.study
+    distance = settings.STOP_RULE_DISTANCE_M if study is None else study.stop_distance
+    pattern = settings.INTERCITY_ROUTE_PATTERN if study is None else study.intercity_pattern
+    how = (
+        "straight line, not a walk"
+        if result.inputs.network is None
+        else "walk along the street network"
+    )
+    which = (
+        "a four-digit ATD route number starting with 7"
+        if pattern == settings.INTERCITY_ROUTE_PATTERN
+        else f"an ATD route number matching {pattern}"
+    )
+    return (
+        f"Rule: a centre meets it within {distance:.0f} m ({how}) of an intercity bus stop; "
+        f"intercity means a stop served by {which} (an assumption from press reports)."
+    )
 
 
 def _csv_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +144,7 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
     from ..outputs.plot import plot_coverage_map, save_figure
     from ..outputs.webmap import interactive_map, save_interactive_map
 
-    note = source_note or globals()["source_note"](result)
+    note = f"{rule_caption(result)} {source_note or globals()['source_note'](result)}"
     maps = out / "maps"
     written: dict[str, Path] = {}
     common = _map_layers(result)
@@ -130,59 +153,103 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
             result.coverage.units,
             title="Existing client service centres: coverage by territorial unit",
             source_note=note,
+            label_towns=True,
             **common,
         )
-        for path in save_figure(fig, maps / "existing", formats=("png", "svg")):
+        for path in save_figure(fig, maps / "existing", formats=("png", "svg", "pdf")):
             written[f"map_existing_{path.suffix[1:]}"] = path
+    else:
+        result.not_made["maps/existing.{png,svg,pdf}"] = (
+            "no list of existing centres was given, so there is no existing network to map"
+        )
     if result.plan_coverage is not None:
         fig = plot_coverage_map(
             result.plan_coverage.units,
             title="Proposed centres: coverage by territorial unit",
             source_note=note,
+            label_towns=True,
             proposed=result.plan,
             **{**common, "centres": None},
         )
-        for path in save_figure(fig, maps / "plan", formats=("png", "svg")):
+        for path in save_figure(fig, maps / "plan", formats=("png", "svg", "pdf")):
             written[f"map_plan_{path.suffix[1:]}"] = path
+    else:
+        result.not_made["maps/plan.{png,svg,pdf}"] = (
+            "no plan was proposed (planner none or no candidates)"
+        )
     table = result.plan_coverage if result.plan_coverage is not None else result.coverage
     if table is not None:
         web = interactive_map(
-            table.units,
+            _named_best_centre(table.units, _site_names(result)),
             stops=common["stops"],
-            centres=common["centres"],
-            proposed=result.plan,
+            centres=_named_unit(common["centres"], _names(result)[0]),
+            proposed=_named_unit(result.plan, _names(result)[0]),
             municipalities=common["municipalities"],
+            rule=rule_caption(result),
         )
         written["interactive_map"] = save_interactive_map(web, out / "map.html")
     return written
 
 
-def write_sheets(
-    result: RunResult, out: Path, *, source_note: str | None = None, progress: Any = None
-) -> dict[str, Path]:
-    """One PNG sheet per municipality, of the plan (or of the existing network without a plan)."""
-    from ..outputs.plot import write_municipality_sheets
+def start_sheets(
+    result: RunResult,
+    out: Path,
+    *,
+    source_note: str | None = None,
+    workers: int | None = None,
+) -> Any:
+    """Start the sheets of the plan (or of the existing network without a plan); None when
+    there is no coverage to draw. Worker processes draw them while the other outputs are
+    written; :func:`finish_sheets` collects them."""
+    from ..outputs.sheets import start_municipality_sheets
 
     table = result.plan_coverage if result.plan_coverage is not None else result.coverage
     if table is None:
-        return {}
-    note = source_note or globals()["source_note"](result)
+        return None
+    note = f"{rule_caption(result)} {source_note or globals()['source_note'](result)}"
     common = _map_layers(result)
-    written = write_municipality_sheets(
+    return start_municipality_sheets(
         table.units,
         out / "maps" / "municipalities",
-        formats=("png",),
-        dpi=200,
+        # SVG is the vector copy of a sheet: text stays text, and it costs a fraction of a PDF
+        # (which subsets and embeds the font in every file).
+        formats=("png", "svg"),
+        dpi=300,
         municipalities=common["municipalities"],
         stops=common["stops"],
         centres=common["centres"],
         proposed=result.plan,
         source_note=note,
-        progress=None
-        if progress is None
-        else lambda done, total: progress.item(done, total, "sheets"),
+        workers=workers,
     )
-    return {f"sheet_{code}": paths[0] for code, paths in sorted(written.items())}
+
+
+def finish_sheets(job: Any, progress: Any = None) -> dict[str, Path]:
+    """Wait for the sheets started by :func:`start_sheets`; output name -> path."""
+    if job is None:
+        return {}
+    written = job.result(
+        None if progress is None else lambda done, total: progress.item(done, total, "sheets")
+    )
+    return {
+        f"sheet_{code}{'' if path.suffix == '.png' else '_' + path.suffix[1:]}": path
+        for code, paths in sorted(written.items())
+        for path in paths
+    }
+
+
+def write_sheets(
+    result: RunResult,
+    out: Path,
+    *,
+    source_note: str | None = None,
+    progress: Any = None,
+    workers: int | None = None,
+) -> dict[str, Path]:
+    """One PNG and SVG sheet per municipality (see :func:`start_sheets`)."""
+    return finish_sheets(
+        start_sheets(result, out, source_note=source_note, workers=workers), progress
+    )
 
 
 def _pct(figure: dict[str, Any] | None) -> str:
@@ -237,9 +304,11 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
             Heading("What could not be computed"),
             Bullets([f"{key}: {why}" for key, why in sorted(result.inputs.missing.items())]),
         )
+    unit_names, municipality_names = _names(result)
     gaps_source = result.coverage if result.coverage is not None else result.plan_coverage
     if gaps_source is not None and len(gaps_source.gaps):
         gaps = gaps_source.gaps
+        by_unit = people.gap_table(gaps, municipality_names, _site_names(result))
         report.add(
             Heading("Gaps, ranked by population affected"),
             Paragraph(
@@ -248,7 +317,11 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
                 else "Of the proposed plan (no existing centres were given)."
             ),
             Table(
-                gaps[[c for c in _GAP_COLUMNS if c in gaps.columns]], caption="Gaps", max_rows=40
+                by_unit,
+                caption=f"Gaps: {len(by_unit):,} units, {len(gaps):,} gaps (a unit can have several); "
+                "people affected is the largest of a unit's gaps",
+                max_rows=40,
+                numeric=("Rank", "People affected", "Unit population"),
             ),
         )
         from ._headline import gap_bounds_text
@@ -258,32 +331,35 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
             report.add(Paragraph(bounds))
     if result.plan is not None:
         report.add(Heading("Proposed plan"), Paragraph(result.plan_details.get("description", "")))
-        columns = [
-            c
-            for c in (
-                "units_served",
-                "site_id",
-                "name",
-                "kind",
-                "stop_distance",
-                "meets_rule",
-                "population",
-                "mean_distance",
-                "reason",
-            )
-            if c in result.plan.columns
-        ]
         report.add(
-            Table(pd.DataFrame(result.plan[columns]), caption="Proposed centres", max_rows=60)
+            Table(
+                people.plan_table(
+                    result.plan, unit_names, _site_names(result), study.stop_distance
+                ),
+                caption="Proposed centres",
+                max_rows=60,
+                numeric=("To intercity stop", "Population served", "Mean distance to it"),
+            )
         )
         shared = result.plan_details.get("shared_units")
         if isinstance(shared, pd.DataFrame) and len(shared):
-            report.add(Table(shared, caption="Units sharing a centre, and why"))
+            report.add(
+                Table(
+                    people.shared_units_table(shared),
+                    caption="Units sharing a centre, and why",
+                    numeric=("Combined population",),
+                )
+            )
     _plan_sections(report, result, study)
     if result.comparison is not None:
+        compared = people.comparison_table(result.comparison, study.stop_distance)
         report.add(
             Heading("Existing network and plan compared"),
-            Table(_readable_measures(result.comparison), caption="Comparison"),
+            Table(
+                compared,
+                caption="Comparison (people counted on the population grid; shares of the population)",
+                numeric=tuple(c for c in compared.columns if c != "Measure"),
+            ),
         )
     _fairness_section(report, result)
     for key, caption in (
@@ -292,19 +368,88 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
     ):
         if key in result.files:
             report.add(Image(result.files[key], caption=caption))
+    if result.not_made:
+        report.add(
+            Heading("Outputs not made"),
+            Bullets([f"{name}: {why}" for name, why in sorted(result.not_made.items())]),
+        )
     report.add(Heading("Method"), Bullets(_method_notes(result, study)))
     report.add(
-        Heading("Data and provenance"), Table(describe_inputs(result.inputs), caption="Inputs")
+        Heading("Data and provenance"),
+        Table(
+            people.inputs_table(describe_inputs(result.inputs)),
+            caption="Inputs",
+            numeric=("Rows kept", "Rows rejected"),
+        ),
     )
     checksums = manifest(study, result.inputs)["inputs"]
     report.add(Bullets([_checksum_line(key, entry) for key, entry in checksums.items()]))
     written = write_report(report, out)
+    pdf_path = write_pdf(report, out / "report.pdf")
     written_json = write_json(out / "headline.json", {"headline": _headline(result, study)})
     return {
         "report_md": written["markdown"],
         "report_html": written["html"],
+        "report_pdf": pdf_path,
         "headline": written_json,
     }
+
+
+def _names(result: RunResult) -> tuple[dict[str, str], dict[str, str]]:
+    """Unit code -> unit name and municipality code -> name, from the units layer."""
+    units = result.inputs.layers.get("units")
+    if units is None:
+        return {}, {}
+    unit_names = dict(
+        zip(units["unit_code"].astype(str), units["unit_name"].astype(str), strict=True)
+    )
+    municipality_names = (
+        units.groupby(units["municipality_code"].astype(str))["municipality_name"]
+        .first()
+        .astype(str)
+        .to_dict()
+        if "municipality_name" in units.columns
+        else {}
+    )
+    return unit_names, municipality_names
+
+
+def _named_best_centre(units: gpd.GeoDataFrame, names: dict[str, str]) -> gpd.GeoDataFrame:
+    """Units whose ``best_centre`` reads ``"Rīgas SAO (stop hub:11382)"`` for the popups."""
+    if "best_centre" not in units.columns or not names:
+        return units
+    units = units.copy()
+    units["best_centre"] = [
+        v if not isinstance(v, str) or v not in names else f"{names[v]} ({v})"
+        for v in units["best_centre"]
+    ]
+    return units
+
+
+def _named_unit(sites: Any, unit_names: dict[str, str]) -> Any:
+    """Sites whose ``unit_code`` reads ``"Rīga (0001000)"`` for the popups (a copy)."""
+    if not isinstance(sites, gpd.GeoDataFrame) or "unit_code" not in sites.columns:
+        return sites
+    sites = sites.copy()
+    sites["unit_code"] = [
+        f"{unit_names[c]} ({c})" if isinstance(c, str) and c in unit_names else c
+        for c in sites["unit_code"]
+    ]
+    return sites
+
+
+def _site_names(result: RunResult) -> dict[str, str]:
+    """Site id -> name of every site the run knows (plan, existing centres, candidates)."""
+    names: dict[str, str] = {}
+    frames = [
+        result.plan_details.get("candidates"),
+        result.inputs.layers.get("centres"),
+        result.plan,
+    ]
+    for frame in frames:
+        if isinstance(frame, pd.DataFrame) and {"site_id", "name"} <= set(frame.columns):
+            names.update(zip(frame["site_id"].astype(str), frame["name"].astype(str), strict=True))
+    return names
 
 
 def _checksum_line(key: str, entry: dict[str, Any]) -> str:

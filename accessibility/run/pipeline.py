@@ -21,7 +21,7 @@ from .inputs import (
     manifest,
 )
 from .result import Progress, RunResult
-from .study import Study, study_to_toml
+from .study import Study, relative_to_file, study_to_toml
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,11 @@ def write_study(study: Study, out_dir: Path) -> Path:
     """Write the resolved study next to the outputs (``study.resolved.toml``)."""
     from ..io.write import write_text
 
-    return write_text(out_dir / "study.resolved.toml", study_to_toml(study))
+    # Paths are written for the file's own folder, so ``--config study.resolved.toml`` reruns the
+    # study from any working folder (and after the folder is moved with its region files).
+    return write_text(
+        out_dir / "study.resolved.toml", study_to_toml(relative_to_file(study, out_dir))
+    )
 
 
 def _measure_inference(stops: gpd.GeoDataFrame, study: Study) -> Any:
@@ -91,6 +95,7 @@ def run(
     source_note: str | None = None,
     parts: Collection[str] = OUTPUT_PARTS,
     allow_partial: bool = False,
+    workers: int | None = None,
 ) -> RunResult:
     """Run the whole job and write its outputs into ``out_dir``.
 
@@ -119,6 +124,9 @@ def run(
     parts
         Which outputs to write, of :data:`OUTPUT_PARTS` (``tables``, ``maps``, ``report``); the
         resolved study and the manifest are always written.
+    workers
+        Processes drawing the municipality sheets (default: one per available core; the
+        files are the same whatever the number).
     allow_partial
         Go on when more than a small share of the units, people or stops is lost (see
         :mod:`accessibility.run._checks`); the headline then says the run is partial. Without
@@ -152,6 +160,7 @@ def run(
             source_note=source_note,
             parts=parts,
             allow_partial=allow_partial,
+            workers=workers,
         )
         _atomic.finish(work, final)
     except BaseException:
@@ -175,6 +184,7 @@ def _run_into(
     source_note: str | None,
     parts: Collection[str],
     allow_partial: bool,
+    workers: int | None,
 ) -> RunResult:
     """The steps of :func:`run`, writing into ``out`` (the temporary folder)."""
     from ..coverage.core import assess, proxy_sites, stop_rule
@@ -184,7 +194,10 @@ def _run_into(
     from ._checks import check_inputs
 
     sheets = municipality_sheets and "maps" in parts
-    steps = Progress(9 + int(sheets), enabled=progress)
+    # Only the steps that run are announced: ``plan`` does not say it draws maps.
+    steps = Progress(
+        7 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
+    )
     with steps("loading the datasets"):
         if inputs is None:
             inputs = load_inputs(study, data_dir=data_dir)
@@ -266,25 +279,34 @@ def _run_into(
             result.plan_coverage = coverage_of(result.plan, "proposed centres")
             result.comparison = _run_plan.comparison(result, study, points)
 
-    with steps("writing tables"):
-        if "tables" in parts:
-            result.files.update(_run_outputs.write_tables(result, out))
-        result.files["study"] = write_study(study, out)
-        from ..io.write import write_json
+    # The sheets need only the coverage and the plan: worker processes draw them while this
+    # process writes the tables, the national maps and the report.
+    sheet_job = (
+        _run_outputs.start_sheets(result, out, source_note=source_note, workers=workers)
+        if sheets
+        else None
+    )
+    try:
+        with steps("writing tables"):
+            if "tables" in parts:
+                result.files.update(_run_outputs.write_tables(result, out))
+            result.files["study"] = write_study(study, out)
+            from ..io.write import write_json
 
-        result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
+            result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
 
-    with steps("drawing maps"):
         if "maps" in parts:
-            result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
+            with steps("drawing maps"):
+                result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
 
-    if sheets:
-        with steps("drawing municipality sheets"):
-            result.files.update(
-                _run_outputs.write_sheets(result, out, source_note=source_note, progress=steps)
-            )
-
-    with steps("writing the report"):
         if "report" in parts:
-            result.files.update(_run_outputs.write_run_report(result, study, out))
+            with steps("writing the report"):
+                result.files.update(_run_outputs.write_run_report(result, study, out))
+
+        if sheets:
+            with steps("drawing municipality sheets"):
+                result.files.update(_run_outputs.finish_sheets(sheet_job, progress=steps))
+    finally:
+        if sheet_job is not None:
+            sheet_job.cancel()
     return result

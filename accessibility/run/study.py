@@ -304,6 +304,28 @@ def study_to_toml(study: Study) -> str:
     return "\n".join(lines) + "\n"
 
 
+def relative_to_file(study: Study, folder: str | os.PathLike[str]) -> Study:
+    """The study with its paths written for a study file kept in ``folder``.
+
+    Paths are resolved against the current folder first; those inside ``folder`` become
+    relative to it (so the folder can be moved with its outputs), the others absolute. The
+    result, saved in ``folder``, reads back with :func:`read_study` to the same files from any
+    working folder.
+    """
+    base = Path(folder).resolve()
+
+    def written(value: str) -> str:
+        path = Path(value).resolve()
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return str(path)
+
+    data_dir = None if study.data_dir is None else written(study.data_dir)
+    inputs = {key: written(value) for key, value in study.inputs.items()}
+    return replace(study, data_dir=data_dir, inputs=inputs)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
