@@ -88,7 +88,9 @@ def run_demo(args: argparse.Namespace) -> int:
 def _print_headline(result: Any) -> None:
     from .run._outputs import headline_lines
 
-    for line in headline_lines(result):
+    from .run._transit_outputs import summary_lines
+
+    for line in [*headline_lines(result), *summary_lines(result)]:
         print(f"- {line}")
 
 

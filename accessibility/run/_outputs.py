@@ -12,6 +12,7 @@ from .. import settings
 from .._version import __version__
 from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layers, write_json
 from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
+from . import _transit_outputs
 from ._headline import libraries_against_csb
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
         written["libraries_against_csb"] = write_csv(
             tables / "libraries_against_csb.csv", against_csb
         )
+    written.update(_transit_outputs.write_tables(result, tables))
     if layers:
         written["gpkg"] = write_gpkg_layers(out / "accessibility.gpkg", layers)
     return written
@@ -154,6 +156,7 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
             municipalities=common["municipalities"],
         )
         written["interactive_map"] = save_interactive_map(web, out / "map.html")
+    written.update(_transit_outputs.write_maps(result, maps))
     return written
 
 
@@ -292,6 +295,7 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
     ):
         if key in result.files:
             report.add(Image(result.files[key], caption=caption))
+    _transit_outputs.report_section(report, result, study)
     report.add(Heading("Method"), Bullets(_method_notes(result, study)))
     report.add(
         Heading("Data and provenance"), Table(describe_inputs(result.inputs), caption="Inputs")

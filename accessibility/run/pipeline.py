@@ -134,7 +134,7 @@ def run(
         )
     out = check_output_dir(out_dir)
     sheets = municipality_sheets and "maps" in parts
-    steps = Progress(9 + int(sheets), enabled=progress)
+    steps = Progress(10 + int(sheets), enabled=progress)
     with steps("loading the datasets"):
         if inputs is None:
             inputs = load_inputs(study, data_dir=data_dir)
@@ -214,6 +214,13 @@ def run(
         if result.plan is not None:
             result.plan_coverage = coverage_of(result.plan, "proposed centres")
             result.comparison = _run_plan.comparison(result, study, points)
+
+    with steps("finding same-day round trips by bus"):
+        from . import _transit
+
+        result.transit = _transit.compute(
+            result, study, points, data_dir if data_dir is not None else study.data_dir
+        )
 
     with steps("writing tables"):
         if "tables" in parts:

@@ -40,6 +40,9 @@ class RunResult:
     inference
         The measured recall and precision of the cut-list inference
         (:class:`~accessibility.io.route_inference.InferenceScore`; None without cut lists).
+    transit
+        The timetable step: same-day round trips and the service rule, or why there are none
+        (:class:`~accessibility.run._transit.TransitFigures`; None before the step runs).
     """
 
     inputs: Inputs
@@ -52,6 +55,7 @@ class RunResult:
     comparison: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     inference: Any = None
+    transit: Any = None
 
 
 class Progress:
