@@ -123,10 +123,26 @@ def summary_lines(result: RunResult) -> list[str]:
         return []
     if not figures.units:
         return [f"Same-day round trips: not computed; {figures.note}"]
-    return [
+    lines = [
         f"Same-day round trips by bus on {figures.date}: {_share_line(CENTRE_SETS[k], t)}"
         for k, t in figures.units.items()
     ]
+    return lines + _service_lines(figures)
+
+
+def _service_lines(figures: TransitFigures) -> list[str]:
+    """One line per checked site set: the stop rule with service against the plain rule."""
+    lines = []
+    for label, table in figures.service_rule.items():
+        params = table.attrs.get("service_rule", {})
+        lines.append(
+            f"{label}: {int(np.sum(table['meets_rule'].eq(True))):,} of {len(table):,} sites "
+            f"meet the plain rule; {int(table['meets_service_rule'].sum()):,} have an "
+            f"intercity stop within {params.get('distance_m', 0):,.0f} m with at least "
+            f"{params.get('min_intercity_departures')} intercity departures on "
+            f"{params.get('date')} (service_rule_{label}.csv)."
+        )
+    return lines
 
 
 def _by_municipality(table: pd.DataFrame) -> pd.DataFrame:
@@ -168,21 +184,33 @@ def _rule_against_trips(result: RunResult, table: pd.DataFrame) -> pd.DataFrame 
 def _method(figures: TransitFigures, study: Study) -> list[str]:
     key = next(iter(figures.trips))
     params = figures.trips[key].attrs["round_trip"]
-    return [
-        f"Timetable: {figures.note}; {figures.feed_summary}. Day: {params['date']} "
-        f"({pd.Timestamp(params['date']).day_name()}; the study's service_date is "
-        f"{study.service_date or 'not set: the first Tuesday with service'}).",
+    day = pd.Timestamp(params["date"]).day_name()
+    chosen = study.service_date or "not set: the first Tuesday with service"
+    walked = (
+        "along the walking network"
+        if params["method"] == "network"
+        else "as straight lines (no walking network)"
+    )
+    timetable = (
+        f"Timetable: {figures.note}; {figures.feed_summary}. Day: {params['date']} ({day}; the "
+        f"study's service_date is {chosen})."
+    )
+    visit = (
         f"A round trip: leave home no earlier than {params['leave_after']}, reach the centre in "
         f"time to be served for {params['stay_minutes']:g} minutes within its opening hours "
         f"{params['open_time']}-{params['close_time']}, and be home by {params['home_by']} the "
-        "same day; earliest arrival, latest return and time away are in round_trips_*.csv.",
+        "same day; earliest arrival, latest return and time away are in round_trips_*.csv."
+    )
+    journeys = (
         f"Journeys are walk + bus + walk (RAPTOR, at most {params['max_transfers']} transfers); "
-        f"walks at {params['walk_speed_kmh']:g} km/h, at most {params['max_walk_m']:,.0f} m each, "
-        f"measured {'along the walking network' if params['method'] == 'network' else 'as straight lines (no walking network)'}.",
-        f"Each population point goes to its centre {params['centre_assignment']}; a point within "
-        "walking distance of its centre may walk all the way.",
-        STOP_TABLE_CAVEAT,
-    ]
+        f"walks at {params['walk_speed_kmh']:g} km/h, at most {params['max_walk_m']:,.0f} m "
+        f"each, measured {walked}."
+    )
+    assignment = (
+        f"Each population point goes to its centre {params['centre_assignment']}; a point "
+        "within walking distance of its centre may walk all the way."
+    )
+    return [timetable, visit, journeys, assignment, STOP_TABLE_CAVEAT]
 
 
 def report_section(report: Report, result: RunResult, study: Study) -> None:
@@ -195,9 +223,7 @@ def report_section(report: Report, result: RunResult, study: Study) -> None:
         why = figures.note
         if figures.timetable is not None:
             why += " No population points: no round trip is computed."
-        report.add(
-            Paragraph(f"Not computed: {why}"), Paragraph("No round-trip figure is given.")
-        )
+        report.add(Paragraph(f"Not computed: {why}"), Paragraph("No round-trip figure is given."))
         report.add(Bullets([STOP_TABLE_CAVEAT]))
         return
     report.add(Bullets([_share_line(CENTRE_SETS[k], t) for k, t in figures.units.items()]))
@@ -226,21 +252,10 @@ def report_section(report: Report, result: RunResult, study: Study) -> None:
             ),
         )
     if figures.service_rule:
-        lines = []
-        for label, table in figures.service_rule.items():
-            params = table.attrs.get("service_rule", {})
-            lines.append(
-                f"{label}: {int(np.sum(table['meets_rule'].eq(True))):,} of {len(table):,} sites "
-                f"meet the plain rule; {int(table['meets_service_rule'].sum()):,} have an "
-                f"intercity stop within {params.get('distance_m', study.stop_distance):,.0f} m "
-                f"with at least {params.get('min_intercity_departures')} intercity departures on "
-                f"{params.get('date')} (service_rule_{label}.csv)."
-            )
+        lines = _service_lines(figures)
         report.add(Paragraph("The stop rule with service, beside the plain rule:"), Bullets(lines))
     if "map_round_trips_png" in result.files:
-        report.add(
-            Image(result.files["map_round_trips_png"], caption="Population by round trip")
-        )
+        report.add(Image(result.files["map_round_trips_png"], caption="Population by round trip"))
     report.add(Bullets(_method(figures, study)))
 
 
