@@ -209,3 +209,25 @@ def test_service_day(tmp_path):
     assert _transit.service_day(feed, "2024-06-01") == dt.date(2024, 6, 1)
     with pytest.raises(ValueError, match="no saturday with service"):
         _transit.service_day(feed, "saturday")
+
+
+def test_study_timetable_parameters():
+    from accessibility._errors import StudyFileError
+    from accessibility.run.study import study_from_dict, study_to_toml
+
+    study = study_from_dict(
+        {"service_date": "Tuesday", "open_time": "08:30", "stay_minutes": 45, "home_by": "25:30"}
+    )
+    assert study.service_date == "tuesday" and study.stay_minutes == 45.0
+    assert 'open_time = "08:30"' in study_to_toml(study)
+    assert Study().min_intercity_departures == 0 and Study().service_date is None
+    for bad, field in (
+        ({"open_time": "9:00"}, "open_time"),
+        ({"close_time": 17}, "close_time"),
+        ({"service_date": "2024-02-30"}, "service_date"),
+        ({"service_date": "someday"}, "service_date"),
+        ({"stay_minutes": -5}, "stay_minutes"),
+        ({"min_intercity_departures": 2.5}, "min_intercity_departures"),
+    ):
+        with pytest.raises(StudyFileError, match=f"parameter '{field}' must be"):
+            study_from_dict(bad)
