@@ -132,6 +132,36 @@ def _centre_sets(result: RunResult) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+def _assign_centres(
+    points: gpd.GeoDataFrame, centres: gpd.GeoDataFrame, network: Any, max_snap: float
+) -> tuple[Any, str]:
+    """Each point's centre as the coverage measures it: nearest by walk, else straight line.
+
+    Returns the centre labels (None: leave it to the straight-line rule of ``round_trips``,
+    when some point has no location) and a phrase for the method notes.
+    """
+    from .. import settings
+    from ..coverage._measure import nearest_measured
+
+    if network is None:
+        return None, "nearest by straight line"
+    found = nearest_measured(
+        points.to_crs(settings.CRS),
+        centres.to_crs(settings.CRS),
+        network,
+        fallback=True,
+        max_snap=max_snap,
+    )
+    target = pd.to_numeric(found["target"], errors="coerce").to_numpy()
+    if pd.isna(target).any():
+        return None, "nearest by straight line (some points have no location)"
+    how = (
+        "nearest by walking distance along the network (straight line where the network does "
+        "not reach), as the coverage measures it"
+    )
+    return centres.index.to_numpy()[target.astype("int64")], how
+
+
 def compute(
     result: RunResult, study: Study, points: gpd.GeoDataFrame | None, data_dir: Any
 ) -> TransitFigures:
@@ -165,10 +195,12 @@ def compute(
         units = result.inputs.layers["units"]
         names = units.set_index(units["unit_code"].astype(str))
         for key, centres in _centre_sets(result).items():
+            column, how = _assign_centres(points, centres, network, study.max_snap)
             trips = round_trips(
-                points,
+                points.assign(_centre=column) if column is not None else points,
                 centres,
                 feed,
+                assign="_centre" if column is not None else None,
                 date=figures.date,
                 open_time=study.open_time,
                 close_time=study.close_time,
@@ -177,6 +209,8 @@ def compute(
                 home_by=study.home_by,
                 network=network,
             )
+            trips = trips.drop(columns="_centre", errors="ignore")
+            trips.attrs["round_trip"]["centre_assignment"] = how
             figures.trips[key] = trips
             table = round_trip_units(trips)
             table["unit_code"] = table["unit_code"].astype(str)
