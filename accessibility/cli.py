@@ -70,6 +70,9 @@ def run_demo(args: argparse.Namespace) -> int:
     study = Study(
         name="Demo: client service centres in a synthetic region",
         inputs={key: str(path) for key, path in files.items() if key in pipeline.LAYER_KEYS},
+        # The service rule beside the plain one: four intercity departures a day, an
+        # assumption of the demo (the ministry's rule names no frequency).
+        min_intercity_departures=4,
     )
     # The region's own folder is the data folder, so that no real dataset (CSB's library
     # count, say) is mixed into the synthetic run.
@@ -89,8 +92,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _print_headline(result: Any) -> None:
     from .run._outputs import headline_lines
+    from .run._transit_outputs import summary_lines
 
-    for line in headline_lines(result):
+    for line in [*headline_lines(result), *summary_lines(result)]:
         print(f"- {line}")
 
 

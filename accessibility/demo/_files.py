@@ -26,6 +26,14 @@ from ._names import (
     POPULATION_SHEET,
     POPULATION_YEARS,
 )
+from ._timetable import (
+    CALENDAR_END,
+    CALENDAR_START,
+    HOLIDAYS,
+    SERVICES,
+    STRANDED_VILLAGE,
+    departures,
+)
 
 
 def _write_units(folder: Path, units: gpd.GeoDataFrame) -> Path:
@@ -222,7 +230,7 @@ def _write_gtfs(
     routes: dict[str, list[str]],
     route_places: dict[str, list[int]],
 ) -> Path:
-    """An ATD-like GTFS feed: one weekday trip per route and direction, 40 km/h between stops."""
+    """An ATD-like GTFS feed: several trips a day each way (see :mod:`._timetable`), 40 km/h."""
     lon, lat = _lonlat(stops)
     files: dict[str, str] = {}
     files["agency.txt"] = _csv_text(
@@ -264,17 +272,24 @@ def _write_gtfs(
             "start_date",
             "end_date",
         ],
-        [["wd", 1, 1, 1, 1, 1, 0, 0, "20240101", "20241231"]],
+        [[sid, *days, CALENDAR_START, CALENDAR_END] for sid, days in SERVICES],
+    )
+    files["calendar_dates.txt"] = _csv_text(
+        ["service_id", "date", "exception_type"], [["wd", day, 2] for day in HOLIDAYS]
     )
     trips, times = [], []
     side_stop = {(row.place, row.side): row.stop_id for row in stops.itertuples()}
     place_xy = {row.place: (row.geometry.x, row.geometry.y) for row in stops.itertuples()}
+    stranded = set(stops.loc[stops["stop_name"] == STRANDED_VILLAGE, "place"])
     for number, sequence in sorted(route_places.items()):
-        for direction, side in ((0, "A"), (1, "B")):
-            trip = f"{number}-{direction}"
-            trips.append([f"r{number}", "wd", trip, direction])
+        for count, (service, direction, start) in enumerate(
+            departures(number, bool(stranded & set(sequence)))
+        ):
+            side = "A" if direction == 0 else "B"
+            trip = f"{number}-{direction}-{count + 1:02d}"
+            trips.append([f"r{number}", service, trip, direction])
             order = sequence if direction == 0 else list(reversed(sequence))
-            clock = 7 * 3600 if direction == 0 else 15 * 3600
+            clock = start
             previous: tuple[float, float] | None = None
             for k, place in enumerate(order):
                 xy = place_xy[place]
@@ -298,6 +313,7 @@ def _write_gtfs(
             "trips.txt",
             "stop_times.txt",
             "calendar.txt",
+            "calendar_dates.txt",
         ):
             archive.writestr(_zip_info(name), files[name].encode("utf-8"))
     path = folder / FILE_NAMES["stops_gtfs"]

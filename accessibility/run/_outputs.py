@@ -14,6 +14,7 @@ from ..io.write import file_ready, write_csv, write_geoparquet, write_gpkg_layer
 from ..outputs import tables as people
 from ..outputs.pdf import write_pdf
 from ..outputs.report import Bullets, Heading, Image, Paragraph, Report, Table, write_report
+from . import _transit_outputs
 from ._headline import libraries_against_csb
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def write_tables(result: RunResult, out: Path) -> dict[str, Path]:
         written["libraries_against_csb"] = write_csv(
             tables / "libraries_against_csb.csv", against_csb
         )
+    written.update(_transit_outputs.write_tables(result, tables))
     if layers:
         written["gpkg"] = write_gpkg_layers(out / "accessibility.gpkg", layers)
     return written
@@ -188,6 +190,7 @@ def write_maps(result: RunResult, out: Path, *, source_note: str | None = None) 
             rule=rule_caption(result),
         )
         written["interactive_map"] = save_interactive_map(web, out / "map.html")
+    written.update(_transit_outputs.write_maps(result, maps))
     return written
 
 
@@ -368,6 +371,7 @@ def write_run_report(result: RunResult, study: Study, out: Path) -> dict[str, Pa
     ):
         if key in result.files:
             report.add(Image(result.files[key], caption=caption))
+    _transit_outputs.report_section(report, result, study)
     if result.not_made:
         report.add(
             Heading("Outputs not made"),

@@ -196,7 +196,7 @@ def _run_into(
     sheets = municipality_sheets and "maps" in parts
     # Only the steps that run are announced: ``plan`` does not say it draws maps.
     steps = Progress(
-        7 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
+        8 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
     )
     with steps("loading the datasets"):
         if inputs is None:
@@ -286,6 +286,12 @@ def _run_into(
         if sheets
         else None
     )
+    with steps("finding same-day round trips by bus"):
+        from . import _transit
+
+        result.transit = _transit.compute(
+            result, study, points, data_dir if data_dir is not None else study.data_dir
+        )
     try:
         with steps("writing tables"):
             if "tables" in parts:

@@ -42,6 +42,9 @@ class RunResult:
         (:class:`~accessibility.io.route_inference.InferenceScore`; None without cut lists).
     not_made
         Output name -> why it was not made (for example ``maps/existing`` without centres).
+    transit
+        The timetable step: same-day round trips and the service rule, or why there are none
+        (:class:`~accessibility.run._transit.TransitFigures`; None before the step runs).
     """
 
     inputs: Inputs
@@ -55,6 +58,7 @@ class RunResult:
     files: dict[str, Path] = field(default_factory=dict)
     inference: Any = None
     not_made: dict[str, str] = field(default_factory=dict)
+    transit: Any = None
 
 
 class Progress:

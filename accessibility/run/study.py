@@ -42,6 +42,31 @@ RANGES: dict[str, tuple[float, float]] = {
 SHARE_RULES: tuple[str, ...] = ("same_name", "adjacent", "same_name_then_adjacent")
 
 
+#: Weekday names a study's ``service_date`` may give, Monday first.
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+_CLOCK = re.compile(r"(?:[0-3]\d|4[0-7]):[0-5]\d|48:00")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Study:
     """Inputs and parameters of one run.
@@ -80,6 +105,20 @@ class Study:
     max_population_per_centre
         The population-cap scenario shown beside the plan: most people per centre, so that a
         unit above it gets as many centres as it needs (0: not shown). An assumption of the study.
+    service_date
+        The day of the same-day round trips and of the service rule, when a timetable is found:
+        a date (``"2024-03-12"``) or a weekday (``"tuesday"``: the first such day with service in
+        the feed's calendar). None: the first Tuesday with service.
+    open_time, close_time
+        The centres' opening hours (``"HH:MM"``).
+    stay_minutes
+        The least time a visit takes at the centre.
+    leave_after, home_by
+        The earliest time of leaving home and the latest time of being back (``"24:00"``:
+        before midnight).
+    min_intercity_departures
+        The service rule: an intercity stop within ``stop_distance`` with at least this many
+        intercity departures on ``service_date``, reported beside the plain rule (0: not shown).
     """
 
     name: str = "Client service centre accessibility"
@@ -96,6 +135,13 @@ class Study:
     max_snap: float = 500.0
     extra_centres: int = 10
     max_population_per_centre: float = 50_000.0
+    service_date: str | None = None
+    open_time: str = "09:00"
+    close_time: str = "17:00"
+    stay_minutes: float = 60.0
+    leave_after: str = "05:00"
+    home_by: str = "24:00"
+    min_intercity_departures: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The study as plain data (TOML/JSON ready; None values omitted)."""
@@ -214,7 +260,21 @@ def _check_value(key: str, value: Any, source: str) -> Any:
         ):
             raise fail(f"a positive number of metres, from {low:g} to {high:g}")
         return float(value)
-    if key == "extra_centres":
+    if key in ("open_time", "close_time", "leave_after", "home_by"):
+        if not isinstance(value, str) or not _CLOCK.fullmatch(value):
+            raise fail('a time of day "HH:MM" (00:00 to 48:00)')
+        return value
+    if key == "service_date":
+        if not isinstance(value, str) or not (
+            value.lower() in WEEKDAYS or _DATE.fullmatch(value) and _is_date(value)
+        ):
+            raise fail(f'a date "YYYY-MM-DD" or a weekday ({", ".join(WEEKDAYS)})')
+        return value.lower()
+    if key == "stay_minutes":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise fail("a number of minutes, 0 or more")
+        return float(value)
+    if key in ("extra_centres", "min_intercity_departures"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise fail("a whole number, 0 or more")
         return value
