@@ -136,3 +136,28 @@ def test_a_sparse_minus_inf_cost_is_not_dropped_silently() -> None:
     cost = sparse.csr_array(np.array([[0.0, -np.inf], [300.0, 100.0]]))
     with pytest.raises(AccessibilityError, match=r"-inf at demand row 0, candidate 1"):
         set_cover(cost, 500.0)
+
+
+def test_distance_matrix_too_large_for_memory_is_refused_up_front(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pairs within the cutoff are counted first; a matrix that would not fit is refused."""
+    import geopandas as gpd
+    import numpy as np
+
+    from accessibility import distance_matrix
+    from accessibility.network import distance as distance_module
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 1_000, size=(300, 2)) + (500_000.0, 300_000.0)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:3059")
+    within = int((np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) <= 200.0).sum())
+    need = within * distance_module.BYTES_PER_PAIR
+    # Just too little memory for the pairs within 200 m: refused, with the count and the size.
+    monkeypatch.setattr(distance_module, "available_memory", lambda: 2 * need - 1)
+    with pytest.raises(ResourceLimitError, match=f"{within:,} pairs"):
+        distance_matrix(points, points, cutoff=200.0)
+    # Just enough: computed, and it holds exactly the pairs counted.
+    monkeypatch.setattr(distance_module, "available_memory", lambda: 2 * need)
+    matrix = distance_matrix(points, points, cutoff=200.0)
+    assert matrix.nnz == within

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -11,6 +12,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from .._errors import ResourceLimitError
 from .._layers import shared
 from ._graph import csr_with_extra_arcs, dedupe_arcs, split_edges
 from .snapping import MAX_SNAP_M, Points, Snapped, point_coordinates, snap
@@ -143,6 +145,7 @@ def distance_matrix(
     origin = point_coordinates(origins, what="origins")
     target = point_coordinates(targets, what="targets")
     shape = (len(origin.xy), len(target.xy))
+    check_matrix_memory(origin, target, cutoff)
     if network is None:
         rows, cols, values = _matrix_euclidean(origin, target, cutoff)
     else:
@@ -156,6 +159,56 @@ def distance_matrix(
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     # Built from CSR parts directly: no conversion that could sum or drop explicit zeros.
     return sp.csr_array((values.astype(np.float64), cols.astype(np.int32), indptr), shape=shape)
+
+
+#: Bytes a stored pair needs while the matrix is assembled (row, column and value arrays, their
+#: concatenation and de-duplication copies, and the CSR result).
+BYTES_PER_PAIR: int = 96
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system says are available now (None where it does not say)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_matrix_memory(origin: Points, target: Points, cutoff: float) -> None:
+    """Refuse, up front, a matrix whose pairs within ``cutoff`` would not fit in memory.
+
+    The pairs within ``cutoff`` in a straight line are counted with k-d trees (no pair is
+    stored to count them). A walk is never shorter than the straight line, so the count bounds
+    the pairs of a network matrix too.
+
+    Raises
+    ------
+    ResourceLimitError
+        Naming the number of pairs, the memory they would need and the memory available.
+    """
+    available = available_memory()
+    ok_o, ok_t = origin.xy[origin.valid], target.xy[target.valid]
+    if available is None or not len(ok_o) or not len(ok_t):
+        return
+    # Cheap bound first: every pair at most; count within the cutoff only when that could fail.
+    if len(ok_o) * len(ok_t) * BYTES_PER_PAIR <= available // 2:
+        return
+    pairs = int(cKDTree(ok_o).count_neighbors(cKDTree(ok_t), cutoff))
+    need = pairs * BYTES_PER_PAIR
+    if need > available // 2:
+        raise ResourceLimitError(
+            f"a distance matrix of {len(ok_o):,} origins × {len(ok_t):,} targets within "
+            f"{cutoff:,.0f} m holds up to {pairs:,} pairs and would need about "
+            f"{need / 1024**3:,.1f} GiB of memory; {available / 1024**3:,.1f} GiB is available "
+            "(at most half is used): use a smaller cutoff or fewer points"
+        )
 
 
 # ---------------------------------------------------------------------- euclidean
