@@ -20,6 +20,7 @@ RUN_ENTRIES: tuple[str, ...] = (
     "map.html",
     "report.md",
     "report.html",
+    "report.pdf",
     "headline.json",
     "accessibility.gpkg",
     "study.resolved.toml",
@@ -108,10 +109,15 @@ def finish(work: Path, out: Path) -> None:
     try:
         # The previous run's manifest goes first, so a crash in the middle leaves no folder that
         # claims to hold a complete run; the new manifest comes last for the same reason.
-        for name in (_LAST, *(n for n in RUN_ENTRIES if n != _LAST)):
+        # Whatever this run wrote is moved, listed or not, so that no output is left behind.
+        entries = [
+            *RUN_ENTRIES,
+            *sorted(e.name for e in work.iterdir() if e.name not in RUN_ENTRIES),
+        ]
+        for name in (_LAST, *(n for n in entries if n != _LAST)):
             if (out / name).exists() or (out / name).is_symlink():
                 os.replace(out / name, old / name)
-        for name in (*(n for n in RUN_ENTRIES if n != _LAST), _LAST):
+        for name in (*(n for n in entries if n != _LAST), _LAST):
             if (work / name).exists():
                 os.replace(work / name, out / name)
     finally:
