@@ -111,8 +111,9 @@ def _catalogue_text() -> str:
             .read_text(encoding="utf-8")
         )
     except (ModuleNotFoundError, FileNotFoundError):
-        # A source checkout installed before the data package was declared: read data/ directly.
-        return (Path(__file__).resolve().parents[1] / "data" / "catalogue.json").read_text(
+        # Run from a source checkout (the package imported from the working folder, not the
+        # installed copy): read the repository's data/ folder, beside accessibility/.
+        return (Path(__file__).resolve().parents[2] / "data" / "catalogue.json").read_text(
             encoding="utf-8"
         )
 
