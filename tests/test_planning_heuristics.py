@@ -153,6 +153,7 @@ def test_lp_first_path_matches_the_mip(seed, monkeypatch):
     cost, weights = _instance(seed, 1200, 40)
     # The PDLP step belongs to the assignment model: keep it where the radius model would win.
     monkeypatch.setattr(models, "_radius_is_smaller", lambda *a: False)
+    monkeypatch.setattr(models, "BRANCH_SHARE", 0.0)
     monkeypatch.setattr(models, "LP_FIRST_PAIRS", 10**12)
     without_lp = p_median(cost, 4, weights)
     monkeypatch.setattr(models, "LP_FIRST_PAIRS", 0)

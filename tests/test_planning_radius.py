@@ -54,6 +54,7 @@ def brute_force(
 def radius(monkeypatch):
     """Use the radius model wherever there is a model to solve (the size rule is tested apart)."""
     monkeypatch.setattr(models, "_radius_is_smaller", lambda *a: True)
+    monkeypatch.setattr(models, "BRANCH_SHARE", 0.0)
 
 
 def check(result, expected: float) -> None:
@@ -130,6 +131,7 @@ def test_group_rules(per_group, radius):
 
 
 def test_radius_and_assignment_models_agree(monkeypatch):
+    monkeypatch.setattr(models, "BRANCH_SHARE", 0.0)
     cost, w = metric_instance(11, 40, 14)
     radius = p_median(cost, 4, w, bound_iterations=0)
     monkeypatch.setattr(models, "_radius_is_smaller", lambda *a: False)

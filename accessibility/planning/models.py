@@ -32,6 +32,9 @@ from .result import LocationResult
 #: Restricted p-median models with at least this many pairs first solve their LP with PDLP.
 LP_FIRST_PAIRS = 20_000
 
+#: Share of the time left after the heuristic for the Lagrangian branch-and-bound (no group rule).
+BRANCH_SHARE = 0.5
+
 
 def p_median(
     cost: Any,
@@ -48,6 +51,7 @@ def p_median(
     mip_rel_gap: float = DEFAULT_GAP,
     threads: int = 1,
     seed: int = 0,
+    branch_share: float | None = None,
 ) -> LocationResult:
     """Choose ``p`` candidates minimising the weighted sum of distances to each demand row's nearest.
 
@@ -83,11 +87,18 @@ def p_median(
         removed from or fixed in the model (reduced-cost fixing).
     time_limit, mip_rel_gap, threads, seed
         HiGHS options (seconds, relative gap, threads, random seed).
+    branch_share
+        Share of the time left after the heuristic that, without a group rule, goes to the
+        Lagrangian branch-and-bound (:mod:`accessibility.planning.branch`) before any HiGHS
+        model (None: :data:`BRANCH_SHARE`, a half); 0 skips it. When it stops unproven (time, or a tree whose least bound stalls), its
+        plan, bound and root multipliers start the HiGHS model.
 
     Returns
     -------
     LocationResult
-        ``method`` says which model proved it: ``"highs (radius formulation)"`` where costs repeat
+        ``method`` says which model proved it: ``"greedy+interchange, Lagrangian bound"`` when
+        the heuristic's plan meets the bound, ``"Lagrangian branch-and-bound"`` (``details`` has
+        its ``nodes`` and root bound), ``"highs (radius formulation)"`` where costs repeat
         enough that the radius model (one column per distinct cost of a row, see
         :mod:`accessibility.planning.radius`) has at most 3/4 of the assignment model's columns
         and rows, as with integer or rounded distances; ``"highs"`` for the assignment model.
@@ -99,6 +110,7 @@ def p_median(
         ``p`` sites under the group rule reaches every row.
     """
     start = time.perf_counter()
+    branch_share = BRANCH_SHARE if branch_share is None else float(branch_share)
     pairs = to_pairs(cost)
     w = to_weights(weights, pairs.n_rows)
     fixed_mask = to_fixed(fixed, pairs.n_cols)
@@ -159,6 +171,36 @@ def p_median(
                     "greedy+interchange, Lagrangian bound",
                     {"iterations": 0, "swaps": guess.swaps},
                 )
+            if branch_share > 0 and not (codes >= 0).any():
+                # Few sites on many candidates leave an LP gap that a MIP solver's root node
+                # takes minutes over; the Lagrangian branch-and-bound closes it in seconds.
+                from .branch import branch_and_bound
+
+                tree = branch_and_bound(
+                    pairs, w, p, open_lower, closed, best_open, best_objective,
+                    guess.multipliers if guess.multipliers is not None else w * guess.distance,
+                    time_limit=branch_share * (time_limit - (time.perf_counter() - start)),
+                    mip_rel_gap=mip_rel_gap,
+                )  # fmt: skip
+                best_bound = max(best_bound, tree.bound)
+                if tree.objective < best_objective:
+                    best_open, best_objective = tree.open_mask.copy(), tree.objective
+                tree_details = {
+                    "nodes": tree.nodes,
+                    "root_bound": tree.root_bound,
+                    "root_seconds": tree.root_seconds,
+                    "branch_status": tree.status,
+                }
+                if (
+                    tree.status == "optimal"
+                    or _relative_gap(best_objective, best_bound) <= mip_rel_gap
+                ):
+                    return _median_result(
+                        pairs, best_open, best_objective, min(best_bound, best_objective),
+                        "optimal", start, "Lagrangian branch-and-bound",
+                        {"iterations": 0, "swaps": guess.swaps, **tree_details},
+                    )  # fmt: skip
+                guess.multipliers = tree.multipliers
             if guess.multipliers is not None and not (codes >= 0).any():
                 # Sites the bound proves closed (or open) in every optimum leave the model.
                 shut, must = reduced_cost_fixing(
