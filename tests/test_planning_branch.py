@@ -136,3 +136,21 @@ def test_root_fixing_closes_only_sites_no_better_plan_uses():
         )
         assert with_j >= out.objective
     assert out.objective == brute_force(cost, p, w)
+
+
+def test_rows_left_unassigned_do_not_lift_the_bound():
+    # A row with no allowed candidate at all adds nothing to any plan: its multiplier must stay 0.
+    cost = graph_instance(5, 24, 48)
+    cost[:3] = np.inf
+    w = np.ones(24)
+    result = p_median(cost, 3, w, allow_unassigned=True, bound_iterations=0)
+    expected = brute_force(cost[3:], 3, w[3:])
+    check(result, expected)
+    assert list(result.assignment[:3]) == [-1, -1, -1]
+    pairs, _, none, guess = _start(cost[3:], 3)
+    full = to_pairs(cost)
+    out = branch_and_bound(
+        full, w, 3, none, none, guess.open_mask, 10 * expected, np.full(24, 1e3),
+        time_limit=60.0, mip_rel_gap=1e-6,
+    )  # fmt: skip
+    assert out.bound <= expected + 1e-9

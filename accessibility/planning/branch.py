@@ -89,7 +89,9 @@ def _node_pairs(
         rows=rows,
         cols=pairs.cols[keep],
         weighted=weighted[keep],
-        cap=w * d_open,
+        # A row with no allowed candidate at all (left unassigned) must keep lam = 0: nothing
+        # would offset it and the "bound" would grow without limit.
+        cap=np.where(pairs.row_length > 0, w * d_open, 0.0),
         feasible=bool(reach[pairs.row_length > 0].all()),
     )
 
