@@ -147,10 +147,35 @@ def test_rows_left_unassigned_do_not_lift_the_bound():
     expected = brute_force(cost[3:], 3, w[3:])
     check(result, expected)
     assert list(result.assignment[:3]) == [-1, -1, -1]
-    pairs, _, none, guess = _start(cost[3:], 3)
+    _, _, none, guess = _start(cost[3:], 3)
     full = to_pairs(cost)
     out = branch_and_bound(
         full, w, 3, none, none, guess.open_mask, 10 * expected, np.full(24, 1e3),
         time_limit=60.0, mip_rel_gap=1e-6,
     )  # fmt: skip
     assert out.bound <= expected + 1e-9
+
+
+@pytest.mark.parametrize("per_group", ["at_most", "at_least", "exactly"])
+def test_group_rules(per_group):
+    # One centre per unit (at least / exactly) or no two in one unit: the relaxation keeps the rule.
+    cost = graph_instance(9, 24, 48)
+    groups = [None] * 24
+    for j, label in enumerate("aaabbbccdd"):
+        groups[j] = label
+    p = 4 if per_group == "exactly" else 5
+    result = p_median(cost, p, groups=groups, per_group=per_group, bound_iterations=0)
+    labels = [groups[j] for j in result.selected if groups[j] is not None]
+    if per_group != "at_least":
+        assert len(labels) == len(set(labels))
+    if per_group != "at_most":
+        assert set(labels) == {"a", "b", "c", "d"}
+    best = np.inf
+    for chosen in combinations(range(24), p):
+        got = [groups[j] for j in chosen if groups[j] is not None]
+        if per_group != "at_least" and len(got) != len(set(got)):
+            continue
+        if per_group != "at_most" and set(got) != {"a", "b", "c", "d"}:
+            continue
+        best = min(best, float(cost[:, list(chosen)].min(axis=1).sum()))
+    check(result, best)

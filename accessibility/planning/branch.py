@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,14 +119,14 @@ def _bound(
     iterations: int,
     step: float,
     deadline: float,
+    rule: tuple[np.ndarray, str],
 ) -> _Bound:
     """The best ``L(lam)`` of a subgradient ascent (Polyak steps towards ``target``).
 
     Stops early once the bound reaches ``prune_at`` (the node can be discarded) or the step
     vanishes. Sites in ``opened`` are always chosen, sites in ``closed`` never.
     """
-    free_idx = np.flatnonzero(~opened & ~closed)
-    k = p - int(opened.sum())
+    choose = _chooser(n_cols, p, opened, closed, rule)
     capped = np.isfinite(node.cap)
     lam = np.minimum(lam, node.cap)
     best: _Bound | None = None
@@ -134,14 +135,10 @@ def _bound(
     for done in range(1, iterations + 1):
         reduced = np.minimum(node.weighted - lam[node.rows], 0.0)
         score = np.bincount(node.cols, weights=reduced, minlength=n_cols)
-        free_score = score[free_idx]
-        if 0 < k < free_idx.size:
-            pick = free_idx[np.argpartition(free_score, k - 1)[:k]]
-        else:
-            pick = free_idx[: max(k, 0)]
-        chosen = opened.copy()
-        chosen[pick] = True
-        value = float(lam.sum() + score[chosen].sum())
+        chosen = choose(score)
+        value = float(lam.sum() + score[chosen].sum()) if chosen is not None else np.inf
+        if chosen is None:  # no choice of sites meets the group rule: the node is empty
+            return _Bound(np.inf, lam, opened.copy(), score, done)
         if best is None or value > best.value:
             best, stall = _Bound(value, lam, chosen, score, done), 0
         else:
@@ -162,6 +159,55 @@ def _bound(
     assert best is not None
     best.iterations = done
     return best
+
+
+def _chooser(
+    n_cols: int, p: int, opened: np.ndarray, closed: np.ndarray, rule: tuple[np.ndarray, str]
+) -> Callable[[np.ndarray], np.ndarray | None]:
+    """The relaxation's choice: ``opened`` plus the sites of least score, never a closed one.
+
+    Without a group rule that is a partial sort; with one, the exact greedy of
+    :func:`~accessibility.planning.heuristics.best_sites` (a matroid), closed sites priced out.
+    None means no choice meets ``p`` and the rule.
+    """
+    codes, per_group = rule
+    free_idx = np.flatnonzero(~opened & ~closed)
+    k = p - int(opened.sum())
+    if not (codes >= 0).any():
+
+        def plain(score: np.ndarray) -> np.ndarray | None:
+            if k > free_idx.size:
+                return None
+            chosen = opened.copy()
+            if 0 < k < free_idx.size:
+                chosen[free_idx[np.argpartition(score[free_idx], k - 1)[:k]]] = True
+            elif k > 0:
+                chosen[free_idx] = True
+            return chosen
+
+        return plain
+    from .heuristics import best_sites
+
+    def grouped(score: np.ndarray) -> np.ndarray | None:
+        priced = np.where(closed, np.inf, score)
+        chosen = best_sites(priced, p, opened, codes, per_group)
+        if int(chosen.sum()) != p or (chosen & closed).any():
+            return None
+        return chosen
+
+    return grouped
+
+
+def _meets_rule(open_mask: np.ndarray, rule: tuple[np.ndarray, str]) -> bool:
+    """Whether a plan keeps the group rule (at most / at least / exactly one per group)."""
+    codes, per_group = rule
+    grouped = codes >= 0
+    if not grouped.any():
+        return True
+    count = np.bincount(codes[open_mask & grouped], minlength=int(codes.max()) + 1)
+    if per_group in ("at_most", "exactly") and (count > 1).any():
+        return False
+    return not (per_group in ("at_least", "exactly") and (count == 0).any())
 
 
 def _fix(
@@ -188,16 +234,18 @@ def _value(pairs: Pairs, w: np.ndarray, open_mask: np.ndarray) -> float:
     return float(np.sum(w[served] * dist[served]))
 
 
-def _improve(pairs: Pairs, w: np.ndarray, start: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+def _improve(
+    pairs: Pairs, w: np.ndarray, start: np.ndarray, fixed: np.ndarray, rule: tuple[np.ndarray, str]
+) -> np.ndarray:
     """Best-improvement interchange from ``start`` (the heuristic's fast swap), fixed sites kept."""
     from .heuristics import _best_swap
 
     row = pairs.row_of_pair
     penalty = 1e3 * (float(pairs.costs.max()) + 1.0) if pairs.costs.size else 1.0
     open_mask = start.copy()
-    no_groups = np.full(pairs.n_cols, -1)
+    codes, per_group = rule
     for _ in range(4 * max(int(open_mask.sum()), 1)):
-        move = _best_swap(pairs, w, row, w[row], open_mask, fixed, no_groups, "at_most", penalty)
+        move = _best_swap(pairs, w, row, w[row], open_mask, fixed, codes, per_group, penalty)
         if move is None:
             break
         open_mask[move[0]], open_mask[move[1]] = True, False
@@ -216,10 +264,12 @@ def branch_and_bound(
     *,
     time_limit: float,
     mip_rel_gap: float,
+    codes: np.ndarray | None = None,
+    per_group: str = "at_most",
     stall_nodes: int = 400,
     improve_every: int = 25,
 ) -> BranchOutcome:
-    """The p-median (no group rule) by Lagrangian branch-and-bound from a plan of value ``upper``.
+    """The p-median by Lagrangian branch-and-bound from a plan of value ``upper``.
 
     Parameters
     ----------
@@ -235,6 +285,10 @@ def branch_and_bound(
         Seconds, and the relative gap within which a node is discarded. With integer weighted
         costs the objective is an integer and a node is also discarded once its bound exceeds
         ``upper - 1``.
+    codes, per_group
+        A group number per candidate (-1: none) and the rule, as in
+        :func:`~accessibility.planning.p_median`. The relaxation keeps the rule exactly; sites
+        are then fixed by branching only (the reduced-cost test assumes free choice of sites).
     stall_nodes
         Stop with ``"stalled"`` when this many nodes in a row leave the least open bound where it
         was (a flat tree, as where the LP bound is tight but plans are many: a MIP solver's
@@ -245,6 +299,8 @@ def branch_and_bound(
     started = time.perf_counter()
     deadline = started + time_limit
     n_rows, n_cols = pairs.n_rows, pairs.n_cols
+    rule = (np.full(n_cols, -1) if codes is None else np.asarray(codes), per_group)
+    grouped = bool((rule[0] >= 0).any())
     weighted = w[pairs.row_of_pair] * pairs.costs
     integral = bool(np.all(weighted == np.round(weighted)))
     best_open, best = start_open.copy(), float(upper)
@@ -298,14 +354,16 @@ def branch_and_bound(
         b = _bound(
             node, n_rows, n_cols, p, node_open, node_closed, lam, best, prune_level(best),
             ROOT_ITERATIONS if is_root else NODE_ITERATIONS, 2.0 if is_root else 0.5,
-            started + 0.5 * time_limit if is_root else deadline,
+            started + 0.5 * time_limit if is_root else deadline, rule,
         )  # fmt: skip
+        if not np.isfinite(b.value):
+            continue  # no plan meets the rule with this node's fixings
         value = _value(pairs, w, b.chosen)
         if value < best:
             best_open, best = b.chosen.copy(), value
         if (is_root or nodes % improve_every == 0) and b.value < prune_level(best):
-            better = _improve(pairs, w, b.chosen, node_open)
-            value = _value(pairs, w, better)
+            better = _improve(pairs, w, b.chosen, node_open, rule)
+            value = _value(pairs, w, better) if _meets_rule(better, rule) else np.inf
             if value < best:
                 best_open, best = better, value
         bound_here = max(b.value, node_bound)
@@ -314,7 +372,8 @@ def branch_and_bound(
             if is_root:
                 root, root_seconds = b, time.perf_counter() - started
             continue
-        node_open, node_closed = _fix(b, node_open, node_closed, p, prune_level(best))
+        if not grouped:
+            node_open, node_closed = _fix(b, node_open, node_closed, p, prune_level(best))
         if is_root:
             root, root_seconds = b, time.perf_counter() - started
             root_opened, root_closed = node_open.copy(), node_closed.copy()
@@ -322,7 +381,7 @@ def branch_and_bound(
         if int(node_open.sum()) >= p or not free.any():
             # Every site is decided: the plan is the node's open sites (already evaluated).
             leaf = node_open if int(node_open.sum()) == p else b.chosen
-            value = _value(pairs, w, leaf)
+            value = _value(pairs, w, leaf) if _meets_rule(leaf, rule) else np.inf
             if value < best:
                 best_open, best = leaf.copy(), value
             continue

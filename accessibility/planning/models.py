@@ -88,7 +88,7 @@ def p_median(
     time_limit, mip_rel_gap, threads, seed
         HiGHS options (seconds, relative gap, threads, random seed).
     branch_share
-        Share of the time left after the heuristic that, without a group rule, goes to the
+        Share of the time left after the heuristic that goes to the
         Lagrangian branch-and-bound (:mod:`accessibility.planning.branch`) before any HiGHS
         model (None: :data:`BRANCH_SHARE`, a half); 0 skips it. When it stops unproven (time, or a tree whose least bound stalls), its
         plan, bound and root multipliers start the HiGHS model.
@@ -171,7 +171,7 @@ def p_median(
                     "greedy+interchange, Lagrangian bound",
                     {"iterations": 0, "swaps": guess.swaps},
                 )
-            if branch_share > 0 and not (codes >= 0).any():
+            if branch_share > 0:
                 # Few sites on many candidates leave an LP gap that a MIP solver's root node
                 # takes minutes over; the Lagrangian branch-and-bound closes it in seconds.
                 from .branch import branch_and_bound
@@ -180,7 +180,7 @@ def p_median(
                     pairs, w, p, open_lower, closed, best_open, best_objective,
                     guess.multipliers if guess.multipliers is not None else w * guess.distance,
                     time_limit=branch_share * (time_limit - (time.perf_counter() - start)),
-                    mip_rel_gap=mip_rel_gap,
+                    mip_rel_gap=mip_rel_gap, codes=codes, per_group=per_group,
                 )  # fmt: skip
                 best_bound = max(best_bound, tree.bound)
                 if tree.objective < best_objective:
