@@ -33,7 +33,7 @@ from .result import LocationResult
 LP_FIRST_PAIRS = 20_000
 
 #: Share of the time left after the heuristic for the Lagrangian branch-and-bound (no group rule).
-BRANCH_SHARE = 0.5
+BRANCH_SHARE = 0.8
 
 
 def p_median(
@@ -88,9 +88,10 @@ def p_median(
     time_limit, mip_rel_gap, threads, seed
         HiGHS options (seconds, relative gap, threads, random seed).
     branch_share
-        Share of the time left after the heuristic that goes to the
-        Lagrangian branch-and-bound (:mod:`accessibility.planning.branch`) before any HiGHS
-        model (None: :data:`BRANCH_SHARE`, a half); 0 skips it. When it stops unproven (time, or a tree whose least bound stalls), its
+        Share of the time left after the heuristic that goes to the Lagrangian
+        branch-and-bound (:mod:`accessibility.planning.branch`) before any HiGHS model (None:
+        :data:`BRANCH_SHARE`, four fifths); 0 skips it. When it stops unproven (time, or a tree
+        whose least bound stalls), its
         plan, bound and root multipliers start the HiGHS model.
 
     Returns
