@@ -347,6 +347,7 @@ def branch_and_bound(
                 status = "stalled"
                 break
         nodes += 1
+        lam = np.asarray(lam, dtype=np.float64)
         node = _node_pairs(pairs, weighted, w, node_closed, node_open)
         if not node.feasible:
             continue
@@ -396,10 +397,13 @@ def branch_and_bound(
         with_j, without_j = node_open.copy(), node_closed.copy()
         with_j[j] = True
         without_j[j] = True
+        # Both children start from this node's multipliers, kept once and in single precision:
+        # any multipliers give a valid bound, and a wide tree of long rows stays in memory.
+        start_here = b.multipliers.astype(np.float32)
         for child_open, child_closed in ((with_j, node_closed), (node_open, without_j)):
             if int(child_open.sum()) <= p:
                 heapq.heappush(
-                    heap, (bound_here, depth - 1, counter, child_open, child_closed, b.multipliers)
+                    heap, (bound_here, depth - 1, counter, child_open, child_closed, start_here)
                 )
                 counter += 1
     open_low = min((proved(h[0]) for h in heap), default=np.inf)
