@@ -120,6 +120,7 @@ def _bound(
     step: float,
     deadline: float,
     rule: tuple[np.ndarray, str],
+    metric: np.ndarray,
 ) -> _Bound:
     """The best ``L(lam)`` of a subgradient ascent (Polyak steps towards ``target``).
 
@@ -152,10 +153,13 @@ def _bound(
         # A row at its cap is served by its forced-open site: only over-service pushes it down.
         at_cap = capped & (lam >= node.cap)
         gradient[at_cap] = np.minimum(gradient[at_cap], 0.0)
-        norm = float(gradient @ gradient)
+        # Steps scaled by each row's weight: a multiplier lives in weight x distance units, so a
+        # populous row needs a longer step than an empty one (unit weights: the plain Polyak step).
+        direction = metric * gradient
+        norm = float(gradient @ direction)
         if norm == 0.0:
             break
-        lam = np.clip(lam + step * (target - value) / norm * gradient, 0.0, node.cap)
+        lam = np.clip(lam + step * (target - value) / norm * direction, 0.0, node.cap)
     assert best is not None
     best.iterations = done
     return best
@@ -235,9 +239,17 @@ def _value(pairs: Pairs, w: np.ndarray, open_mask: np.ndarray) -> float:
 
 
 def _improve(
-    pairs: Pairs, w: np.ndarray, start: np.ndarray, fixed: np.ndarray, rule: tuple[np.ndarray, str]
+    pairs: Pairs,
+    w: np.ndarray,
+    start: np.ndarray,
+    fixed: np.ndarray,
+    rule: tuple[np.ndarray, str],
+    deadline: float,
 ) -> np.ndarray:
-    """Best-improvement interchange from ``start`` (the heuristic's fast swap), fixed sites kept."""
+    """Best-improvement interchange from ``start`` (the heuristic's fast swap), fixed sites kept.
+
+    Stops at a local optimum, after ``4 p`` swaps, or at ``deadline``.
+    """
     from .heuristics import _best_swap
 
     row = pairs.row_of_pair
@@ -245,6 +257,8 @@ def _improve(
     open_mask = start.copy()
     codes, per_group = rule
     for _ in range(4 * max(int(open_mask.sum()), 1)):
+        if time.perf_counter() > deadline:
+            break
         move = _best_swap(pairs, w, row, w[row], open_mask, fixed, codes, per_group, penalty)
         if move is None:
             break
@@ -302,6 +316,8 @@ def branch_and_bound(
     rule = (np.full(n_cols, -1) if codes is None else np.asarray(codes), per_group)
     grouped = bool((rule[0] >= 0).any())
     weighted = w[pairs.row_of_pair] * pairs.costs
+    positive = w[(w > 0) & (pairs.row_length > 0)]
+    metric = w / positive.mean() if positive.size else np.ones_like(w)
     integral = bool(np.all(weighted == np.round(weighted)))
     best_open, best = start_open.copy(), float(upper)
 
@@ -355,7 +371,7 @@ def branch_and_bound(
         b = _bound(
             node, n_rows, n_cols, p, node_open, node_closed, lam, best, prune_level(best),
             ROOT_ITERATIONS if is_root else NODE_ITERATIONS, 2.0 if is_root else 0.5,
-            started + 0.5 * time_limit if is_root else deadline, rule,
+            started + 0.5 * time_limit if is_root else deadline, rule, metric,
         )  # fmt: skip
         if not np.isfinite(b.value):
             continue  # no plan meets the rule with this node's fixings
@@ -363,7 +379,7 @@ def branch_and_bound(
         if value < best:
             best_open, best = b.chosen.copy(), value
         if (is_root or nodes % improve_every == 0) and b.value < prune_level(best):
-            better = _improve(pairs, w, b.chosen, node_open, rule)
+            better = _improve(pairs, w, b.chosen, node_open, rule, deadline)
             value = _value(pairs, w, better) if _meets_rule(better, rule) else np.inf
             if value < best:
                 best_open, best = better, value
