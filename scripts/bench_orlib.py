@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import re
 import resource
+import signal
 import sys
 import time
 import warnings
@@ -165,6 +167,8 @@ def spopt(cost: np.ndarray, p: int, limit: float) -> dict[str, Any]:
 
 
 def _worker(queue: mp.Queue, func: Any, args: tuple) -> None:
+    # A process group of its own, so that a kill at the time limit takes CBC's child with it.
+    os.setpgrp()
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     try:
@@ -187,7 +191,7 @@ def measure(func: Any, args: tuple, timeout: float) -> dict[str, Any]:
     proc.start()
     proc.join(timeout)
     if proc.is_alive():
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.join()
         return {"error": "killed at the time limit", "seconds": time.perf_counter() - start}
     return queue.get() if not queue.empty() else {"error": "no result", "seconds": timeout}
