@@ -130,6 +130,54 @@ def test_plan_table_names_the_units_served() -> None:
     assert "Tīraine (stop hub:16238)" in row["Why here"]
 
 
+def test_site_namer_names_the_same_ids_as_a_search_of_every_id() -> None:
+    """The ids kept for the pattern are those a plain search of every id would keep, less
+    those that cannot match at an id boundary (which change nothing)."""
+    import random
+
+    rng = random.Random(3)
+    pieces = [
+        "stop",
+        "hub",
+        "lib",
+        "population point",
+        "0001000",
+        "12",
+        "1",
+        ":",
+        "-",
+        " ",
+        "(",
+        "ā",
+    ]
+    ids = {"".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(400)}
+    ids |= {
+        "stop:1",
+        "stop:12",
+        "lib-1",
+        "lib-12",
+        "stop hub:16238",
+        "population point:0001000:231",
+    }
+    names = {k: f"N{i}" for i, k in enumerate(sorted(ids))}
+    texts = pd.Series(
+        ["next stop:1:2 and lib-12, (stop hub:16238) x", "population point:0001000:231; stop:12-3"]
+        + ["".join(rng.choice(pieces) for _ in range(12)) for _ in range(60)]
+    )
+    everything = "\n".join(texts)
+    present = sorted((k for k in names if k and k in everything), key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w:-])(?:" + "|".join(re.escape(k) for k in present) + r")(?![\w-])"
+    )
+
+    def search_all(text: str) -> str:
+        return pattern.sub(lambda m: f"{names[m.group(0)]} ({m.group(0)})", text)
+
+    namer = people._site_namer(names, texts)
+    assert [namer(t) for t in texts] == [search_all(t) for t in texts]
+    assert namer(texts[0]).startswith(f"next {names['stop:1']} (stop:1):2 and {names['lib-12']}")
+
+
 # ---------------------------------------------------------------- report.pdf
 
 
