@@ -168,3 +168,65 @@ def test_lp_first_path_matches_the_mip(seed, monkeypatch):
         if chosen[0] < 10
     )
     assert with_lp.objective <= brute * (1 + 1e-9)
+
+
+def _dense_at_least(gain, loss, extra, addable, droppable, open_mask, codes):
+    """The add × drop matrix of the interchange under "at least one per group" (the reference)."""
+    from accessibility.planning.heuristics import _swap_allowed
+
+    profit = gain[addable, None] - loss[None, droppable]
+    profit += extra[addable][:, droppable].toarray()
+    valid = _swap_allowed(addable, droppable, open_mask, codes, "at_least")
+    profit = np.where(valid, profit, -np.inf)
+    i, k = divmod(int(np.argmax(profit)), droppable.size)
+    return float(profit[i, k]), int(addable[i]), int(droppable[k])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_at_least_swap_is_the_one_of_the_full_matrix(seed):
+    from scipy import sparse
+
+    from accessibility.planning.heuristics import _best_swap_at_least
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(6, 40))
+    codes = rng.integers(-1, max(2, m // 4), m)
+    open_mask = rng.random(m) < 0.4
+    open_mask[:2] = True
+    fixed = open_mask & (rng.random(m) < 0.2)
+    # Whole numbers and a large gain make ties, exact and by rounding, common.
+    gain = rng.integers(0, 4, m).astype(float) * (1e16 if seed % 3 == 0 else 1.0)
+    loss = rng.integers(0, 3, m).astype(float)
+    n_entries = int(rng.integers(0, 3 * m))
+    extra = sparse.csr_array(
+        (
+            rng.integers(0, 3, n_entries).astype(float),
+            (rng.integers(0, m, n_entries), rng.integers(0, m, n_entries)),
+        ),
+        shape=(m, m),
+    )
+    addable = np.flatnonzero(~open_mask)
+    droppable = np.flatnonzero(open_mask & ~fixed)
+    if addable.size == 0 or droppable.size == 0:
+        pytest.skip("no swap to make")
+    want = _dense_at_least(gain, loss, extra, addable, droppable, open_mask, codes)
+    got = _best_swap_at_least(gain, loss, extra, addable, droppable, open_mask, codes)
+    if want[0] == -np.inf:
+        assert got[0] == -np.inf
+    else:
+        assert got == want
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_at_least_search_matches_the_full_matrix(seed, monkeypatch):
+    from accessibility.planning import heuristics
+
+    cost, weights = _instance(seed, 600, 120)
+    groups = [i % 30 for i in range(120)]
+    options = {"groups": groups, "per_group": "at_least", "fixed": [3, 50]}
+    fast = p_median_heuristic(cost, 40, weights, **options)
+    monkeypatch.setattr(heuristics, "_best_swap_at_least", _dense_at_least)
+    dense = p_median_heuristic(cost, 40, weights, **options)
+    assert fast.details["swaps"] == dense.details["swaps"] > 0
+    assert fast.selected.tolist() == dense.selected.tolist()
+    assert fast.objective == dense.objective

@@ -327,7 +327,11 @@ def _best_swap(
     addable = np.flatnonzero(~open_mask)
     if droppable.size == 0 or addable.size == 0:
         return None
-    if (codes >= 0).any():
+    if (codes >= 0).any() and per_group == "at_least":
+        value, add, drop = _best_swap_at_least(
+            gain, loss, extra, addable, droppable, open_mask, codes
+        )
+    elif (codes >= 0).any():
         profit = gain[addable, None] - loss[None, droppable]
         profit += extra[addable][:, droppable].toarray()
         valid = _swap_allowed(addable, droppable, open_mask, codes, per_group)
@@ -375,6 +379,90 @@ def _best_swap_sparse(
         better = value > best_value[rows]
         best_value[rows[better]] = value[better]
         best_drop[rows[better]] = cols[better]
+    i = int(np.argmax(best_value))
+    return float(best_value[i]), int(addable[i]), int(best_drop[i])
+
+
+def _best_swap_at_least(
+    gain: np.ndarray,
+    loss: np.ndarray,
+    extra: sparse.csr_array,
+    addable: np.ndarray,
+    droppable: np.ndarray,
+    open_mask: np.ndarray,
+    codes: np.ndarray,
+) -> tuple[float, int, int]:
+    """Best swap under "at least one per group" without forming the add × drop matrix.
+
+    The same swap as the add × drop matrix of :func:`_best_swap` (the same sums, the same ties:
+    the lowest added, then the lowest dropped index). A site may be dropped when its group keeps
+    another open site (or it has none), "free", or when the added site is of its group, the one
+    open site there. For each added site the best drop is then the free drop of least loss, a
+    free or own-group drop with a correction (``extra`` is non-negative), or its group's open
+    site; every other free drop has a larger loss and so a value no larger. Where rounding
+    makes a larger loss give the same value, the added site's row is computed in full.
+    """
+    n_groups = int(codes.max()) + 1
+    count = np.bincount(codes[open_mask & (codes >= 0)], minlength=n_groups)
+    droppable_code = codes[droppable]
+    free = (droppable_code < 0) | (count[np.maximum(droppable_code, 0)] >= 2)
+    free_mask = np.zeros(open_mask.size, dtype=bool)
+    free_mask[droppable[free]] = True
+    droppable_mask = np.zeros(open_mask.size, dtype=bool)
+    droppable_mask[droppable] = True
+    add_code = codes[addable]
+    rows_parts: list[np.ndarray] = []
+    cols_parts: list[np.ndarray] = []
+    data_parts: list[np.ndarray] = []
+    unsure = np.zeros(addable.size, dtype=bool)
+    free_drops = droppable[free]
+    if free_drops.size:
+        order = np.lexsort((free_drops, loss[free_drops]))
+        cheapest = int(free_drops[order[0]])
+        rows_parts.append(np.arange(addable.size))
+        cols_parts.append(np.full(addable.size, cheapest))
+        data_parts.append(np.zeros(addable.size))
+        dearer = free_drops[order][loss[free_drops[order]] > loss[cheapest]]
+        if dearer.size:
+            base = gain[addable] - loss[cheapest]
+            unsure = (gain[addable] - loss[int(dearer[0])]) == base
+    # The one open site of the added site's group, when it is its group's only one.
+    own = np.full(n_groups, -1)
+    single = open_mask & (codes >= 0) & droppable_mask & (count[np.maximum(codes, 0)] == 1)
+    own[codes[single]] = np.flatnonzero(single)
+    own_drop = np.where(add_code >= 0, own[np.maximum(add_code, 0)], -1)
+    has_own = np.flatnonzero(own_drop >= 0)
+    rows_parts.append(has_own)
+    cols_parts.append(own_drop[has_own])
+    data_parts.append(np.zeros(has_own.size))
+    entries = sparse.coo_array(extra[addable])
+    valid = free_mask[entries.col] | (
+        droppable_mask[entries.col]
+        & (codes[entries.col] >= 0)
+        & (codes[entries.col] == add_code[entries.row])
+    )
+    rows_parts.append(entries.row[valid])
+    cols_parts.append(entries.col[valid])
+    data_parts.append(entries.data[valid])
+    rows = np.concatenate(rows_parts).astype(np.int64)
+    cols = np.concatenate(cols_parts).astype(np.int64)
+    # As the matrix sums it: (gain - loss) + correction; a pair listed twice keeps its largest.
+    value = (gain[addable[rows]] - loss[cols]) + np.concatenate(data_parts)
+    best_value = np.full(addable.size, -np.inf)
+    best_drop = np.full(addable.size, -1)
+    if rows.size:
+        order = np.lexsort((cols, -value, rows))
+        rows, cols, value = rows[order], cols[order], value[order]
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        best_value[rows[first]] = value[first]
+        best_drop[rows[first]] = cols[first]
+    for i in np.flatnonzero(unsure):
+        row_profit = gain[addable[i]] - loss[droppable]
+        row_profit = row_profit + extra[[int(addable[i])]][:, droppable].toarray()[0]
+        allowed = free | ((droppable_code >= 0) & (droppable_code == add_code[i]))
+        row_profit = np.where(allowed, row_profit, -np.inf)
+        k = int(np.argmax(row_profit))
+        best_value[i], best_drop[i] = row_profit[k], int(droppable[k])
     i = int(np.argmax(best_value))
     return float(best_value[i]), int(addable[i]), int(best_drop[i])
 
