@@ -199,6 +199,23 @@ def test_report_pdf_is_a4_with_every_block(tmp_path: Path) -> None:
     assert b"DejaVu" in data  # the Latvian letters are in an embedded font
 
 
+def test_report_pdf_table_rows_wrap_and_a_row_taller_than_a_page_goes_on(tmp_path: Path) -> None:
+    from accessibility.outputs import pdf as report_pdf
+
+    def measure(word: str) -> float:  # 1 mm a letter
+        return float(len(word))
+
+    lines = report_pdf._wrap("Ābeļu novads " * 20 + "x" * 300, 30.0, measure)
+    assert all(width <= 30.0 and len(text) == width for text, width in lines)
+    assert lines[0] == ("Ābeļu novads Ābeļu novads", 25.0)
+    assert " ".join(text for text, _ in lines[:-8]).startswith("Ābeļu novads Ābeļu")
+    assert "".join(text for text, _ in lines).count("x") == 300  # a long word broken, not cut
+    tall = pd.DataFrame({"Unit": ["Rīga", "Ogre"], "Why": ["vārds " * 3000, "short"]})
+    path = write_pdf(Report("Pārskats").add(Table(tall)), tmp_path / "tall.pdf")
+    pages = re.findall(rb"/Type\s*/Page[^s]", path.read_bytes())
+    assert len(pages) >= 2
+
+
 # ---------------------------------------------------------------- sheets
 
 
