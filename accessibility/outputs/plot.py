@@ -297,17 +297,19 @@ def save_figure(
     if stem.suffix.lstrip(".").lower() in SAVE_FORMATS:
         stem = stem.with_suffix("")
     written = []
+    # zlib level 1 for PNG and PDF streams: a third of the encoding time for files ~10 % larger.
     rc = {"svg.hashsalt": "accessibility", "svg.fonttype": "none", "pdf.fonttype": 42}
-    metadata: dict[str, dict[str, object]] = {
-        "svg": {"Date": None},
-        "pdf": {"CreationDate": None, "ModDate": None},
-        "png": {},
+    rc["pdf.compression"] = 1
+    options: dict[str, dict[str, object]] = {
+        "svg": {"metadata": {"Date": None}},
+        "pdf": {"metadata": {"CreationDate": None, "ModDate": None}},
+        "png": {"metadata": {}, "pil_kwargs": {"compress_level": 1}},
     }
     with mpl.rc_context(rc):
         for fmt in formats:
             target = stem.parent / f"{stem.name}.{fmt}"
             with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt], facecolor="white")
+                fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white", **options[fmt])
             written.append(target)
     return written
 
