@@ -170,3 +170,23 @@ def test_plan_modes_on_layers():
         capped.centres.loc[capped.centres["unit_code"] == "u1", "centre_role"] == "capacity"
     ).all()
     assert capped.notes["solver"] == "exact (HiGHS)"
+
+
+def test_scenarios_in_worker_processes_are_the_scenarios_planned_here():
+    from accessibility.run._scenarios import start_scenarios
+
+    units, candidates, demand = _toy_layers()
+    jobs = {
+        "extra": {"extra": 1, "block": 500},
+        "capacity": {"max_population": 10_000, "block": 500},
+    }
+    here = start_scenarios(units, candidates, demand, None, jobs, workers=1)
+    assert here._pool is None  # one worker: planned in this process
+    serial = here.result()
+    forked = start_scenarios(units, candidates, demand, None, jobs, workers=2)
+    parallel = forked.result()
+    assert list(parallel) == list(serial) == ["extra", "capacity"]
+    for name in jobs:
+        assert parallel[name].centres.equals(serial[name].centres)
+        assert parallel[name].result.objective == serial[name].result.objective
+    assert sorted(parallel["capacity"].centres["site_id"]) == ["c0", "c2", "c3"]

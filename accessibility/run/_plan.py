@@ -36,12 +36,19 @@ def demand_points(
     return one_each, "one point per unit (no population table)"
 
 
-def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) -> None:
+def propose(
+    result: RunResult,
+    study: Study,
+    points: gpd.GeoDataFrame | None,
+    *,
+    workers: int | None = None,
+) -> None:
     """Build candidates, run the study's planner and store the plan in ``result``.
 
     Existing centres are always candidates; the one-per-unit planner keeps an existing centre
     that meets the stop rule (``prefer_kinds``), and the location models hold every existing
-    centre open (``fixed``).
+    centre open (``fixed``). ``workers``: processes for the national scenarios (default one
+    per available core; the plans are the same whatever the number).
     """
     from ..planning import build_candidates, plan_one_per_unit
 
@@ -84,7 +91,9 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
         )
         result.plan = plan.centres
         figures = plan.summary()
-        _justify_and_scenarios(result, study, units, candidates, demand, plan, network)
+        _justify_and_scenarios(
+            result, study, units, candidates, demand, plan, network, workers=workers
+        )
         result.plan_details.update(
             shared_units=plan.sharing,
             second_centres=plan.extra,
@@ -200,10 +209,37 @@ def _justify_and_scenarios(
     demand: gpd.GeoDataFrame,
     plan: Any,
     network: Any,
+    *,
+    workers: int | None = None,
 ) -> None:
     """Per-centre justification, the sharing alternatives, and the scenarios beyond one per unit."""
+    from ._scenarios import start_scenarios
+
+    jobs: dict[str, dict[str, Any]] = {}
+    if study.extra_centres > 0:
+        jobs["extra"] = {"extra": study.extra_centres}
+    if study.max_population_per_centre > 0:
+        jobs["capacity"] = {"max_population": study.max_population_per_centre}
+    # The scenarios take seconds each: worker processes plan them while this one justifies.
+    scenarios = start_scenarios(units, candidates, demand, network, jobs, workers=workers)
+    try:
+        _justify(result, study, units, candidates, demand, plan, network)
+        result.plan_details["scenarios"] = scenarios.result()
+    finally:
+        scenarios.cancel()
+
+
+def _justify(
+    result: RunResult,
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    plan: Any,
+    network: Any,
+) -> None:
+    """The justification of every proposed centre and the sharing alternatives."""
     from ..planning.justify import justify_centres, sharing_alternatives
-    from ..planning.modes import plan_modes
 
     thresholds = study.distance_thresholds
     why = justify_centres(
@@ -244,20 +280,6 @@ def _justify_and_scenarios(
         result.plan_details["sharing_alternatives"] = sharing_alternatives(
             units, candidates, demand, plan, rule=study.share_rule, network=network
         )
-    modes = {}
-    if study.extra_centres > 0:
-        modes["extra"] = plan_modes(
-            units, candidates, demand, extra=study.extra_centres, network=network
-        )
-    if study.max_population_per_centre > 0:
-        modes["capacity"] = plan_modes(
-            units,
-            candidates,
-            demand,
-            max_population=study.max_population_per_centre,
-            network=network,
-        )
-    result.plan_details["scenarios"] = modes
 
 
 def _fairness(

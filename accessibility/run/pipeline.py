@@ -272,7 +272,7 @@ def _run_into(
             result.coverage = coverage_of(centres, "existing centres")
 
     with steps("proposing a plan"):
-        _run_plan.propose(result, study, points)
+        _run_plan.propose(result, study, points, workers=workers)
 
     with steps("measuring the coverage of the plan"):
         if result.plan is not None:
