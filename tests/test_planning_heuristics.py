@@ -170,10 +170,15 @@ def test_lp_first_path_matches_the_mip(seed, monkeypatch):
     assert with_lp.objective <= brute * (1 + 1e-9)
 
 
-def _dense_at_least(gain, loss, extra, addable, droppable, open_mask, codes):
+def _dense_at_least(gain, loss, corrections, addable, droppable, open_mask, codes):
     """The add × drop matrix of the interchange under "at least one per group" (the reference)."""
+    from scipy import sparse
+
     from accessibility.planning.heuristics import _swap_allowed
 
+    added, dropped, amount = corrections
+    m = open_mask.size
+    extra = sparse.csr_array((amount, (added, dropped)), shape=(m, m))
     profit = gain[addable, None] - loss[None, droppable]
     profit += extra[addable][:, droppable].toarray()
     valid = _swap_allowed(addable, droppable, open_mask, codes, "at_least")
@@ -184,8 +189,6 @@ def _dense_at_least(gain, loss, extra, addable, droppable, open_mask, codes):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_at_least_swap_is_the_one_of_the_full_matrix(seed):
-    from scipy import sparse
-
     from accessibility.planning.heuristics import _best_swap_at_least
 
     rng = np.random.default_rng(seed)
@@ -194,23 +197,22 @@ def test_at_least_swap_is_the_one_of_the_full_matrix(seed):
     open_mask = rng.random(m) < 0.4
     open_mask[:2] = True
     fixed = open_mask & (rng.random(m) < 0.2)
-    # Whole numbers and a large gain make ties, exact and by rounding, common.
-    gain = rng.integers(0, 4, m).astype(float) * (1e16 if seed % 3 == 0 else 1.0)
-    loss = rng.integers(0, 3, m).astype(float)
-    n_entries = int(rng.integers(0, 3 * m))
-    extra = sparse.csr_array(
-        (
-            rng.integers(0, 3, n_entries).astype(float),
-            (rng.integers(0, m, n_entries), rng.integers(0, m, n_entries)),
-        ),
-        shape=(m, m),
-    )
     addable = np.flatnonzero(~open_mask)
     droppable = np.flatnonzero(open_mask & ~fixed)
     if addable.size == 0 or droppable.size == 0:
         pytest.skip("no swap to make")
-    want = _dense_at_least(gain, loss, extra, addable, droppable, open_mask, codes)
-    got = _best_swap_at_least(gain, loss, extra, addable, droppable, open_mask, codes)
+    # Whole numbers make ties common; a large gain makes ties by rounding too.
+    gain = rng.integers(0, 4, m).astype(float) * (1e16 if seed % 3 == 0 else 1.0)
+    loss = rng.integers(0, 3, m).astype(float)
+    n_entries = int(rng.integers(0, 3 * m))
+    # Corrections join a closed site to an open one, some pairs several times.
+    corrections = (
+        rng.choice(addable, n_entries),
+        rng.choice(np.flatnonzero(open_mask), n_entries),
+        rng.integers(0, 3, n_entries).astype(float),
+    )
+    want = _dense_at_least(gain, loss, corrections, addable, droppable, open_mask, codes)
+    got = _best_swap_at_least(gain, loss, corrections, addable, droppable, open_mask, codes)
     if want[0] == -np.inf:
         assert got[0] == -np.inf
     else:
@@ -230,3 +232,27 @@ def test_at_least_search_matches_the_full_matrix(seed, monkeypatch):
     assert fast.details["swaps"] == dense.details["swaps"] > 0
     assert fast.selected.tolist() == dense.selected.tolist()
     assert fast.objective == dense.objective
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_nearest_open_sites(seed):
+    from scipy import sparse
+
+    from accessibility.planning._input import nearest_open, to_pairs
+    from accessibility.planning.heuristics import _two_nearest
+
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(0, 5, (60, 25)).astype(float)  # ties between sites are common
+    dense[rng.random(dense.shape) < 0.5] = np.inf
+    dense[3] = np.inf  # a row with no allowed site
+    pairs = to_pairs(sparse.csr_array(np.where(np.isfinite(dense), dense + 1, 0)))
+    open_mask = rng.random(25) < 0.3
+    first, d1, d2 = _two_nearest(pairs, open_mask, 1e9)
+    nearest, cost = nearest_open(pairs, open_mask)
+    assert first.tolist() == nearest.tolist()
+    assert d1.tolist() == np.where(np.isfinite(cost), cost, 1e9).tolist()
+    for i in range(60):
+        row = pairs.cols[pairs.indptr[i] : pairs.indptr[i + 1]]
+        costs = pairs.costs[pairs.indptr[i] : pairs.indptr[i + 1]]
+        opened = costs[open_mask[row]]
+        assert d2[i] == (opened[1] if opened.size > 1 else 1e9)
