@@ -42,18 +42,45 @@ def propose(
     points: gpd.GeoDataFrame | None,
     *,
     workers: int | None = None,
-) -> None:
+    wait: bool = True,
+) -> Any:
     """Build candidates, run the study's planner and store the plan in ``result``.
 
     Existing centres are always candidates; the one-per-unit planner keeps an existing centre
     that meets the stop rule (``prefer_kinds``), and the location models hold every existing
-    centre open (``fixed``). ``workers``: processes for the national scenarios (default one
-    per available core; the plans are the same whatever the number).
+    centre open (``fixed``).
+
+    The national scenarios of the one-per-unit planner (``extra``, ``capacity``) are planned
+    by ``workers`` processes (default one per available core; the plans are the same whatever
+    the number) from the moment the candidates are known. With ``wait=False`` they are left
+    running and returned: pass them to :func:`finish` before ``plan_details["scenarios"]`` is
+    read (the comparison), so that they overlap the coverage of the plan. Otherwise None.
     """
-    from ..planning import build_candidates, plan_one_per_unit
+    pending = _propose(result, study, points, workers)
+    if wait:
+        finish(result, pending)
+        return None
+    return pending
+
+
+def finish(result: RunResult, pending: Any) -> None:
+    """Wait for the scenarios :func:`propose` left running and store them in ``result``."""
+    if pending is None:
+        return
+    try:
+        result.plan_details["scenarios"] = pending.result()
+    finally:
+        pending.cancel()
+
+
+def _propose(
+    result: RunResult, study: Study, points: gpd.GeoDataFrame | None, workers: int | None
+) -> Any:
+    """:func:`propose` up to the scenarios, which are returned running (or None)."""
+    from ..planning import build_candidates
 
     if study.planner == "none":
-        return
+        return None
     layers = result.inputs.layers
     units = layers["units"]
     stops = layers.get("stops")
@@ -61,7 +88,7 @@ def propose(
         result.plan_details["description"] = (
             "No plan: without bus stops no candidate can be tested against the stop rule."
         )
-        return
+        return None
     network = result.inputs.network
     candidates = build_candidates(
         units,
@@ -80,44 +107,64 @@ def propose(
     demand, demand_words = demand_points(units, points)
     result.plan_details["candidates"] = candidates
     if study.planner == "one_per_unit":
-        plan = plan_one_per_unit(
-            units,
-            candidates,
-            demand,
-            target=study.target_count,
-            share_rule=study.share_rule,
-            prefer_kinds=("centre", "library"),
-            network=network,
-        )
-        result.plan = plan.centres
-        figures = plan.summary()
-        _justify_and_scenarios(
-            result, study, units, candidates, demand, plan, network, workers=workers
-        )
-        result.plan_details.update(
-            shared_units=plan.sharing,
-            second_centres=plan.extra,
-            plan_units=plan.units,
-            figures=figures,
-            description=(
-                f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
-                f"target {figures['target']}): in each unit, of every stop, library, existing centre and "
-                f"population point in it, the candidate meeting the {study.stop_distance:.0f} m "
-                f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
-                f"existing centres and libraries are preferred among candidates that meet the rule. "
-                f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
-                f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
-                "units get a second one; each is listed with its reason."
-                + (
-                    f" Note: {plan.notes['target_not_met']}."
-                    if plan.notes.get("target_not_met")
-                    else ""
-                )
-            ),
-        )
-        return
+        # The scenarios take seconds each: worker processes plan them meanwhile.
+        pending = _start_scenarios(study, units, candidates, demand, network, workers)
+        try:
+            _one_per_unit(result, study, units, candidates, demand, network, demand_words)
+        except BaseException:
+            pending.cancel()
+            raise
+        return pending
     result.plan, details = _location_model(study, units, candidates, demand, network)
     result.plan_details.update(details)
+    return None
+
+
+def _one_per_unit(
+    result: RunResult,
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    network: Any,
+    demand_words: str,
+) -> None:
+    """The one-per-unit plan, its justification and its sharing alternatives."""
+    from ..planning import plan_one_per_unit
+
+    plan = plan_one_per_unit(
+        units,
+        candidates,
+        demand,
+        target=study.target_count,
+        share_rule=study.share_rule,
+        prefer_kinds=("centre", "library"),
+        network=network,
+    )
+    result.plan = plan.centres
+    figures = plan.summary()
+    _justify(result, study, units, candidates, demand, plan, network)
+    result.plan_details.update(
+        shared_units=plan.sharing,
+        second_centres=plan.extra,
+        plan_units=plan.units,
+        figures=figures,
+        description=(
+            f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
+            f"target {figures['target']}): in each unit, of every stop, library, existing centre and "
+            f"population point in it, the candidate meeting the {study.stop_distance:.0f} m "
+            f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
+            f"existing centres and libraries are preferred among candidates that meet the rule. "
+            f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
+            f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
+            "units get a second one; each is listed with its reason."
+            + (
+                f" Note: {plan.notes['target_not_met']}."
+                if plan.notes.get("target_not_met")
+                else ""
+            )
+        ),
+    )
 
 
 def _location_model(
@@ -201,18 +248,15 @@ def comparison(
     return table.reset_index()
 
 
-def _justify_and_scenarios(
-    result: RunResult,
+def _start_scenarios(
     study: Study,
     units: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
-    plan: Any,
     network: Any,
-    *,
-    workers: int | None = None,
-) -> None:
-    """Per-centre justification, the sharing alternatives, and the scenarios beyond one per unit."""
+    workers: int | None,
+) -> Any:
+    """Start the national scenarios beyond one per unit (see :mod:`._scenarios`)."""
     from ._scenarios import start_scenarios
 
     jobs: dict[str, dict[str, Any]] = {}
@@ -220,13 +264,7 @@ def _justify_and_scenarios(
         jobs["extra"] = {"extra": study.extra_centres}
     if study.max_population_per_centre > 0:
         jobs["capacity"] = {"max_population": study.max_population_per_centre}
-    # The scenarios take seconds each: worker processes plan them while this one justifies.
-    scenarios = start_scenarios(units, candidates, demand, network, jobs, workers=workers)
-    try:
-        _justify(result, study, units, candidates, demand, plan, network)
-        result.plan_details["scenarios"] = scenarios.result()
-    finally:
-        scenarios.cancel()
+    return start_scenarios(units, candidates, demand, network, jobs, workers=workers)
 
 
 def _justify(

@@ -272,20 +272,29 @@ def _run_into(
             result.coverage = coverage_of(centres, "existing centres")
 
     with steps("proposing a plan"):
-        _run_plan.propose(result, study, points, workers=workers)
+        # The national scenarios are left to worker processes until the comparison needs them.
+        scenarios = _run_plan.propose(result, study, points, workers=workers, wait=False)
 
-    with steps("measuring the coverage of the plan"):
-        if result.plan is not None:
-            result.plan_coverage = coverage_of(result.plan, "proposed centres")
-            result.comparison = _run_plan.comparison(result, study, points)
-
-    # The sheets need only the coverage and the plan: worker processes draw them while this
-    # process writes the tables, the national maps and the report.
-    sheet_job = (
-        _run_outputs.start_sheets(result, out, source_note=source_note, workers=workers)
-        if sheets
-        else None
-    )
+    sheet_job = None
+    try:
+        with steps("measuring the coverage of the plan"):
+            if result.plan is not None:
+                result.plan_coverage = coverage_of(result.plan, "proposed centres")
+            # The sheets need only the coverage and the plan: worker processes draw them
+            # while this process writes the tables, the national maps and the report.
+            if sheets:
+                sheet_job = _run_outputs.start_sheets(
+                    result, out, source_note=source_note, workers=workers
+                )
+            _run_plan.finish(result, scenarios)
+            if result.plan is not None:
+                result.comparison = _run_plan.comparison(result, study, points)
+    except BaseException:
+        if scenarios is not None:
+            scenarios.cancel()
+        if sheet_job is not None:
+            sheet_job.cancel()
+        raise
     with steps("finding same-day round trips by bus"):
         from . import _transit
 
