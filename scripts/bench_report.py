@@ -45,15 +45,31 @@ _SAME = (
 )
 
 
+def _env(src: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
+
+
+def _check_package(src: Path, cwd: Path) -> None:
+    """Stop unless a child started as the runs are imports the package of ``src``."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import accessibility; print(accessibility.__file__)"],
+        env=_env(src), cwd=cwd, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    found = Path(done.stdout.strip()).resolve()
+    if not found.is_relative_to(src.resolve()):
+        raise SystemExit(f"a run for {src} would import {found}")
+
+
 def _run(src: Path, data_dir: Path, out: Path, extra: list[str]) -> dict:
     """Wall and CPU seconds of one report run with the package from ``src``, and its steps."""
-    env = {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    # Started outside every checkout: ``-m`` puts the working folder first on the path.
     done = subprocess.run(
-        [sys.executable, "-m", "accessibility.cli", "report", "--data-dir", str(data_dir),
-         "--out", str(out), *extra],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "accessibility.cli", "report", "--data-dir", str(data_dir.resolve()),
+         "--out", str(out.resolve()), *extra],
+        env=_env(src), cwd=out.parent, check=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -79,6 +95,9 @@ def main() -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-report-"))
     extra = [] if args.workers is None else ["--workers", str(args.workers)]
     checkouts = {"baseline": args.baseline.resolve(), "this": HERE}
+    out.mkdir(parents=True, exist_ok=True)
+    for src in checkouts.values():
+        _check_package(src, out)
     timed: dict[str, list[dict]] = {label: [] for label in checkouts}
     for i in range(max(args.repeat, 1)):
         for label, src in checkouts.items():

@@ -196,7 +196,7 @@ def _run_into(
     sheets = municipality_sheets and "maps" in parts
     # Only the steps that run are announced: ``plan`` does not say it draws maps.
     steps = Progress(
-        8 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
+        9 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
     )
     with steps("loading the datasets"):
         if inputs is None:
@@ -286,22 +286,22 @@ def _run_into(
                 sheet_job = _run_outputs.start_sheets(
                     result, out, source_note=source_note, workers=workers
                 )
+        with steps("finding same-day round trips by bus"):
+            from . import _transit
+
+            result.transit = _transit.compute(
+                result, study, points, data_dir if data_dir is not None else study.data_dir
+            )
+        # Nor do the national maps need the scenarios: they are drawn while those are planned.
+        map_files: dict[str, Path] = {}
+        if "maps" in parts:
+            with steps("drawing maps"):
+                map_files = _run_outputs.write_maps(result, out, source_note=source_note)
+        with steps("comparing the plan with the existing network and the scenarios"):
             _run_plan.finish(result, scenarios)
             if result.plan is not None:
                 result.comparison = _run_plan.comparison(result, study, points)
-    except BaseException:
-        if scenarios is not None:
-            scenarios.cancel()
-        if sheet_job is not None:
-            sheet_job.cancel()
-        raise
-    with steps("finding same-day round trips by bus"):
-        from . import _transit
 
-        result.transit = _transit.compute(
-            result, study, points, data_dir if data_dir is not None else study.data_dir
-        )
-    try:
         with steps("writing tables"):
             if "tables" in parts:
                 result.files.update(_run_outputs.write_tables(result, out))
@@ -309,10 +309,7 @@ def _run_into(
             from ..io.write import write_json
 
             result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
-
-        if "maps" in parts:
-            with steps("drawing maps"):
-                result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
+        result.files.update(map_files)
 
         if "report" in parts:
             with steps("writing the report"):
@@ -322,6 +319,8 @@ def _run_into(
             with steps("drawing municipality sheets"):
                 result.files.update(_run_outputs.finish_sheets(sheet_job, progress=steps))
     finally:
+        if scenarios is not None:
+            scenarios.cancel()
         if sheet_job is not None:
             sheet_job.cancel()
     return result
