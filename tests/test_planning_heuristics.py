@@ -256,3 +256,53 @@ def test_two_nearest_open_sites(seed):
         costs = pairs.costs[pairs.indptr[i] : pairs.indptr[i + 1]]
         opened = costs[open_mask[row]]
         assert d2[i] == (opened[1] if opened.size > 1 else 1e9)
+
+
+def _greedy_every_step(pairs, w, row, p, fixed_mask, codes, per_group, penalty):
+    """The greedy summing every candidate's saving at every step (the reference)."""
+    from accessibility.planning._input import nearest_open
+    from accessibility.planning.heuristics import _eligible
+
+    open_mask = fixed_mask.copy()
+    _, current = nearest_open(pairs, open_mask)
+    current = np.where(np.isfinite(current), current, penalty)
+    order = []
+    while open_mask.sum() < p:
+        saving = np.bincount(
+            pairs.cols,
+            weights=w[row] * np.maximum(current[row] - pairs.costs, 0.0),
+            minlength=pairs.n_cols,
+        )
+        eligible = _eligible(open_mask, codes, per_group, p, fixed_mask)
+        choice = int(np.argmax(np.where(eligible, saving, -np.inf)))
+        order.append(choice)
+        open_mask[choice] = True
+        in_choice = pairs.cols == choice
+        np.minimum.at(current, row[in_choice], pairs.costs[in_choice])
+    return open_mask, order
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lazy_greedy_opens_the_sites_of_the_full_greedy(seed):
+    from accessibility.planning import heuristics
+    from accessibility.planning._input import to_fixed, to_groups, to_pairs
+
+    rng = np.random.default_rng(seed)
+    cost, weights = _instance(seed, 300, 50)
+    if seed % 2:
+        cost = np.round(cost / 100)  # ties between candidates
+    cost[rng.random(cost.shape) < 0.3] = np.inf
+    pairs = to_pairs(cost)
+    groups = [i % 7 for i in range(50)] if seed % 4 < 2 else None
+    codes = to_groups(groups, 50)
+    fixed = to_fixed([1, 9] if seed % 3 == 0 else None, 50)
+    per_group = ["at_least", "at_most", "exactly", "at_least"][seed % 4]
+    p = 7 if per_group == "exactly" else 12
+    if per_group == "at_most" and groups is not None:
+        p = 7
+    want, order = _greedy_every_step(
+        pairs, weights, pairs.row_of_pair, p, fixed, codes, per_group, 1e9
+    )
+    got = heuristics._greedy(pairs, weights, pairs.row_of_pair, p, fixed, codes, per_group, 1e9)
+    assert got.tolist() == want.tolist()
+    assert int(got.sum()) == p and len(order) == p - int(fixed.sum())
