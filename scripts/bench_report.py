@@ -33,7 +33,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
 
-_STEP = re.compile(r"\] (?P<step>[^:\]]+): done in (?P<seconds>[\d.]+) s")
+#: A finished step: ``[5/12] proposing a plan: done in 5.6 s`` (or ``... 5.6 s`` before).
+_STEP = re.compile(
+    r"\[\d+/\d+\] (?P<step>[^\n\]]+?)(?:: done in| \.\.\.) (?P<seconds>\d+(?:\.\d+)?) s$",
+    re.MULTILINE,
+)
 
 #: Outputs that a change of speed must leave byte-identical.
 _SAME = (
