@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 from shapely.geometry import Point
 
@@ -46,6 +47,9 @@ def test_gpkg_and_parquet_reruns_are_byte_identical(tmp_path: Path) -> None:
     first = write_gpkg_layers(tmp_path / "a.gpkg", {"sites": _layer()})
     second = write_gpkg_layers(tmp_path / "b.gpkg", {"sites": _layer()})
     assert _digest(first) == _digest(second)
+    # The GDAL options of the write are put back as they were.
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
     back = gpd.read_file(first, layer="sites")
     assert back["routes"].tolist() == ["7001;5490", ""]
     assert back.crs.to_epsg() == 3059

@@ -169,3 +169,141 @@ def test_lp_first_path_matches_the_mip(seed, monkeypatch):
         if chosen[0] < 10
     )
     assert with_lp.objective <= brute * (1 + 1e-9)
+
+
+def _dense_at_least(gain, loss, corrections, addable, droppable, open_mask, codes):
+    """The add × drop matrix of the interchange under "at least one per group" (the reference)."""
+    from scipy import sparse
+
+    from accessibility.planning.heuristics import _swap_allowed
+
+    added, dropped, amount = corrections
+    m = open_mask.size
+    extra = sparse.csr_array((amount, (added, dropped)), shape=(m, m))
+    profit = gain[addable, None] - loss[None, droppable]
+    profit += extra[addable][:, droppable].toarray()
+    valid = _swap_allowed(addable, droppable, open_mask, codes, "at_least")
+    profit = np.where(valid, profit, -np.inf)
+    i, k = divmod(int(np.argmax(profit)), droppable.size)
+    return float(profit[i, k]), int(addable[i]), int(droppable[k])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_at_least_swap_is_the_one_of_the_full_matrix(seed):
+    from accessibility.planning.heuristics import _best_swap_at_least
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(6, 40))
+    codes = rng.integers(-1, max(2, m // 4), m)
+    open_mask = rng.random(m) < 0.4
+    open_mask[:2] = True
+    fixed = open_mask & (rng.random(m) < 0.2)
+    addable = np.flatnonzero(~open_mask)
+    droppable = np.flatnonzero(open_mask & ~fixed)
+    if addable.size == 0 or droppable.size == 0:
+        pytest.skip("no swap to make")
+    # Whole numbers make ties common; a large gain makes ties by rounding too.
+    gain = rng.integers(0, 4, m).astype(float) * (1e16 if seed % 3 == 0 else 1.0)
+    loss = rng.integers(0, 3, m).astype(float)
+    n_entries = int(rng.integers(0, 3 * m))
+    # Corrections join a closed site to an open one, some pairs several times.
+    corrections = (
+        rng.choice(addable, n_entries),
+        rng.choice(np.flatnonzero(open_mask), n_entries),
+        rng.integers(0, 3, n_entries).astype(float),
+    )
+    want = _dense_at_least(gain, loss, corrections, addable, droppable, open_mask, codes)
+    got = _best_swap_at_least(gain, loss, corrections, addable, droppable, open_mask, codes)
+    if want[0] == -np.inf:
+        assert got[0] == -np.inf
+    else:
+        assert got == want
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_at_least_search_matches_the_full_matrix(seed, monkeypatch):
+    from accessibility.planning import heuristics
+
+    cost, weights = _instance(seed, 600, 120)
+    groups = [i % 30 for i in range(120)]
+    options = {"groups": groups, "per_group": "at_least", "fixed": [3, 50]}
+    fast = p_median_heuristic(cost, 40, weights, **options)
+    monkeypatch.setattr(heuristics, "_best_swap_at_least", _dense_at_least)
+    dense = p_median_heuristic(cost, 40, weights, **options)
+    assert fast.details["swaps"] == dense.details["swaps"] > 0
+    assert fast.selected.tolist() == dense.selected.tolist()
+    assert fast.objective == dense.objective
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_nearest_open_sites(seed):
+    from scipy import sparse
+
+    from accessibility.planning._input import nearest_open, to_pairs
+    from accessibility.planning.heuristics import _two_nearest
+
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(0, 5, (60, 25)).astype(float)  # ties between sites are common
+    dense[rng.random(dense.shape) < 0.5] = np.inf
+    dense[3] = np.inf  # a row with no allowed site
+    pairs = to_pairs(sparse.csr_array(np.where(np.isfinite(dense), dense + 1, 0)))
+    open_mask = rng.random(25) < 0.3
+    first, d1, d2 = _two_nearest(pairs, open_mask, 1e9)
+    nearest, cost = nearest_open(pairs, open_mask)
+    assert first.tolist() == nearest.tolist()
+    assert d1.tolist() == np.where(np.isfinite(cost), cost, 1e9).tolist()
+    for i in range(60):
+        row = pairs.cols[pairs.indptr[i] : pairs.indptr[i + 1]]
+        costs = pairs.costs[pairs.indptr[i] : pairs.indptr[i + 1]]
+        opened = costs[open_mask[row]]
+        assert d2[i] == (opened[1] if opened.size > 1 else 1e9)
+
+
+def _greedy_every_step(pairs, w, row, p, fixed_mask, codes, per_group, penalty):
+    """The greedy summing every candidate's saving at every step (the reference)."""
+    from accessibility.planning._input import nearest_open
+    from accessibility.planning.heuristics import _eligible
+
+    open_mask = fixed_mask.copy()
+    _, current = nearest_open(pairs, open_mask)
+    current = np.where(np.isfinite(current), current, penalty)
+    order = []
+    while open_mask.sum() < p:
+        saving = np.bincount(
+            pairs.cols,
+            weights=w[row] * np.maximum(current[row] - pairs.costs, 0.0),
+            minlength=pairs.n_cols,
+        )
+        eligible = _eligible(open_mask, codes, per_group, p, fixed_mask)
+        choice = int(np.argmax(np.where(eligible, saving, -np.inf)))
+        order.append(choice)
+        open_mask[choice] = True
+        in_choice = pairs.cols == choice
+        np.minimum.at(current, row[in_choice], pairs.costs[in_choice])
+    return open_mask, order
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lazy_greedy_opens_the_sites_of_the_full_greedy(seed):
+    from accessibility.planning import heuristics
+    from accessibility.planning._input import to_fixed, to_groups, to_pairs
+
+    rng = np.random.default_rng(seed)
+    cost, weights = _instance(seed, 300, 50)
+    if seed % 2:
+        cost = np.round(cost / 100)  # ties between candidates
+    cost[rng.random(cost.shape) < 0.3] = np.inf
+    pairs = to_pairs(cost)
+    groups = [i % 7 for i in range(50)] if seed % 4 < 2 else None
+    codes = to_groups(groups, 50)
+    fixed = to_fixed([1, 9] if seed % 3 == 0 else None, 50)
+    per_group = ["at_least", "at_most", "exactly", "at_least"][seed % 4]
+    p = 7 if per_group == "exactly" else 12
+    if per_group == "at_most" and groups is not None:
+        p = 7
+    want, order = _greedy_every_step(
+        pairs, weights, pairs.row_of_pair, p, fixed, codes, per_group, 1e9
+    )
+    got = heuristics._greedy(pairs, weights, pairs.row_of_pair, p, fixed, codes, per_group, 1e9)
+    assert got.tolist() == want.tolist()
+    assert int(got.sum()) == p and len(order) == p - int(fixed.sum())

@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from accessibility import settings
+from accessibility._errors import AccessibilityError
 from accessibility.planning.modes import (
     at_least_one_per_unit,
     capacity_plan,
@@ -170,3 +171,33 @@ def test_plan_modes_on_layers():
         capped.centres.loc[capped.centres["unit_code"] == "u1", "centre_role"] == "capacity"
     ).all()
     assert capped.notes["solver"] == "exact (HiGHS)"
+
+
+def test_scenarios_in_worker_processes_are_the_scenarios_planned_here():
+    from accessibility.run._scenarios import start_scenarios
+
+    units, candidates, demand = _toy_layers()
+    jobs = {
+        "extra": {"extra": 1, "block": 500},
+        "capacity": {"max_population": 10_000, "block": 500},
+    }
+    here = start_scenarios(units, candidates, demand, None, jobs, workers=1)
+    assert not here._running  # one worker: planned in this process
+    serial = here.result()
+    forked = start_scenarios(units, candidates, demand, None, jobs, workers=2)
+    assert set(forked._running) == {"extra", "capacity"}
+    parallel = forked.result()
+    assert list(parallel) == list(serial) == ["extra", "capacity"]
+    for name in jobs:
+        assert parallel[name].centres.equals(serial[name].centres)
+        assert parallel[name].result.objective == serial[name].result.objective
+    assert sorted(parallel["capacity"].centres["site_id"]) == ["c0", "c2", "c3"]
+
+
+def test_a_scenario_that_fails_in_its_worker_raises_here():
+    from accessibility.run._scenarios import start_scenarios
+
+    units, candidates, demand = _toy_layers()
+    jobs = {"extra": {"extra": -1, "block": 500}}
+    with pytest.raises(AccessibilityError, match="extra centres must be 0 or more"):
+        start_scenarios(units, candidates, demand, None, jobs, workers=2).result()

@@ -315,6 +315,30 @@ def test_save_figure_is_reproducible_and_keeps_text(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["map.pdf", "map.png", "map.svg"]
 
 
+def test_png_has_the_pixels_and_resolution_of_matplotlibs_own(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from accessibility.outputs._png import write_png
+
+    fig = plot_coverage_map(_grid_units(), title="Rēzekne – ģeogrāfija", date="2025-01-31")
+    (path,) = save_figure(fig, tmp_path / "map", formats=("png",), dpi=150)
+    own = io.BytesIO()
+    fig.savefig(own, format="png", dpi=150, facecolor="white")
+    with Image.open(path) as ours, Image.open(io.BytesIO(own.getvalue())) as theirs:
+        assert ours.size == theirs.size and ours.info["dpi"] == theirs.info["dpi"]
+        assert ours.info["dpi"] == pytest.approx((150, 150), abs=0.02)
+        assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+        assert ours.info["Software"] == theirs.info["Software"]
+    # An image with transparent pixels keeps its alpha channel.
+    rgba = np.zeros((3, 4, 4), dtype=np.uint8)
+    rgba[1, 2] = (10, 20, 30, 128)
+    write_png(tmp_path / "alpha.png", rgba, 72)
+    with Image.open(tmp_path / "alpha.png") as back:
+        assert back.mode == "RGBA" and np.array_equal(np.asarray(back), rgba)
+
+
 def test_save_figure_rejects_unknown_format(tmp_path: Path) -> None:
     fig = plot_coverage_map(_grid_units())
     with pytest.raises(ValueError, match="formats"):

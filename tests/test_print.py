@@ -130,6 +130,54 @@ def test_plan_table_names_the_units_served() -> None:
     assert "Tīraine (stop hub:16238)" in row["Why here"]
 
 
+def test_site_namer_names_the_same_ids_as_a_search_of_every_id() -> None:
+    """The ids kept for the pattern are those a plain search of every id would keep, less
+    those that cannot match at an id boundary (which change nothing)."""
+    import random
+
+    rng = random.Random(3)
+    pieces = [
+        "stop",
+        "hub",
+        "lib",
+        "population point",
+        "0001000",
+        "12",
+        "1",
+        ":",
+        "-",
+        " ",
+        "(",
+        "ā",
+    ]
+    ids = {"".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(400)}
+    ids |= {
+        "stop:1",
+        "stop:12",
+        "lib-1",
+        "lib-12",
+        "stop hub:16238",
+        "population point:0001000:231",
+    }
+    names = {k: f"N{i}" for i, k in enumerate(sorted(ids))}
+    texts = pd.Series(
+        ["next stop:1:2 and lib-12, (stop hub:16238) x", "population point:0001000:231; stop:12-3"]
+        + ["".join(rng.choice(pieces) for _ in range(12)) for _ in range(60)]
+    )
+    everything = "\n".join(texts)
+    present = sorted((k for k in names if k and k in everything), key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w:-])(?:" + "|".join(re.escape(k) for k in present) + r")(?![\w-])"
+    )
+
+    def search_all(text: str) -> str:
+        return pattern.sub(lambda m: f"{names[m.group(0)]} ({m.group(0)})", text)
+
+    namer = people._site_namer(names, texts)
+    assert [namer(t) for t in texts] == [search_all(t) for t in texts]
+    assert namer(texts[0]).startswith(f"next {names['stop:1']} (stop:1):2 and {names['lib-12']}")
+
+
 # ---------------------------------------------------------------- report.pdf
 
 
@@ -149,6 +197,23 @@ def test_report_pdf_is_a4_with_every_block(tmp_path: Path) -> None:
     assert len(pages) >= 3  # 120 rows do not fit one page: the table goes on
     assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+595\.\d+\s+841\.\d+", data)  # A4 in points
     assert b"DejaVu" in data  # the Latvian letters are in an embedded font
+
+
+def test_report_pdf_table_rows_wrap_and_a_row_taller_than_a_page_goes_on(tmp_path: Path) -> None:
+    from accessibility.outputs import pdf as report_pdf
+
+    def measure(word: str) -> float:  # 1 mm a letter
+        return float(len(word))
+
+    lines = report_pdf._wrap("Ābeļu novads " * 20 + "x" * 300, 30.0, measure)
+    assert all(width <= 30.0 and len(text) == width for text, width in lines)
+    assert lines[0] == ("Ābeļu novads Ābeļu novads", 25.0)
+    assert " ".join(text for text, _ in lines[:-8]).startswith("Ābeļu novads Ābeļu")
+    assert "".join(text for text, _ in lines).count("x") == 300  # a long word broken, not cut
+    tall = pd.DataFrame({"Unit": ["Rīga", "Ogre"], "Why": ["vārds " * 3000, "short"]})
+    path = write_pdf(Report("Pārskats").add(Table(tall)), tmp_path / "tall.pdf")
+    pages = re.findall(rb"/Type\s*/Page[^s]", path.read_bytes())
+    assert len(pages) >= 2
 
 
 # ---------------------------------------------------------------- sheets

@@ -78,14 +78,18 @@ def write_gpkg_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.Geo
     GDAL stamps the write time into the file; it is fixed to :data:`GPKG_TIMESTAMP` so that
     rerunning a study gives a byte-identical GeoPackage.
     """
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    # SQLite waits for the disk after every transaction by default; the file is a temporary
+    # one moved into place at the end (as every other output, none synced), and the bytes
+    # are the same: without the waits the national GeoPackage takes 0.14 s instead of 0.8 s.
+    options = {"OGR_CURRENT_DATE": GPKG_TIMESTAMP, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
     try:
         with atomic_path(path) as tmp:
             for name, layer in layers.items():
                 gpd.GeoDataFrame(file_ready(layer)).to_file(tmp, layer=name, driver="GPKG")
     finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+        pyogrio.set_gdal_config_options(previous)
     return Path(path)
 
 

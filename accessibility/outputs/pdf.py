@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import pandas as pd
@@ -107,43 +109,156 @@ def _column_widths(frame: pd.DataFrame, cells: list[list[str]]) -> list[float]:
     return [_TEXT_WIDTH_MM * w / total for w in weights]
 
 
-def _table(pdf: object, block: Table) -> None:
+#: Table cells: line height and padding (mm), and the grey of the header row.
+_TABLE_LINE_MM = 3.4
+_TABLE_PADDING_MM = 0.8
+_HEADER_GREY = 240
+
+
+def _table(pdf: Any, block: Table) -> None:
+    """A table across the text width: wrapped cells, a grey header repeated on every page,
+    a line between rows.
+
+    Laid out here rather than by fpdf2's table, which sets every cell twice with its general
+    line breaking (a second of the report per hundred rows): words are measured once each.
+    """
     shown, note = _cut(block)
     cells = [[_format(v, block.float_format) for v in row] for row in shown.itertuples(index=False)]
-    pdf.ln(1)  # type: ignore[attr-defined]
+    pdf.ln(1)
     if block.caption:
-        pdf.set_font(_FONT, "I", 8.5)  # type: ignore[attr-defined]
-        pdf.multi_cell(_TEXT_WIDTH_MM, 4.5, block.caption, new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]
-    pdf.set_font(_FONT, "", _TABLE_PT)  # type: ignore[attr-defined]
+        pdf.set_font(_FONT, "I", 8.5)
+        pdf.multi_cell(_TEXT_WIDTH_MM, 4.5, block.caption, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, "", _TABLE_PT)
     widths = _column_widths(shown, cells)
     right = [c in block.numeric or pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns]
-    with pdf.table(  # type: ignore[attr-defined]
-        col_widths=widths,
-        width=_TEXT_WIDTH_MM,
-        line_height=3.4,
-        padding=0.8,
-        borders_layout="HORIZONTAL_LINES",
-        headings_style=_heading_style(),
-        repeat_headings=1,
-        first_row_as_headings=True,
-    ) as table:
-        header = table.row()
-        for column in shown.columns:
-            header.cell(str(column))
-        for row in cells:
-            line = table.row()
-            for text, align_right in zip(row, right, strict=True):
-                line.cell(text, align="R" if align_right else "L")
+    header = [str(c) for c in shown.columns]
+    body_width = _measure(pdf, "")
+    pdf.set_font(_FONT, "B", _TABLE_PT)
+    head_width = _measure(pdf, "B")
+    head_lines = [
+        _wrap(t, w - 2 * _TABLE_PADDING_MM, head_width) for t, w in zip(header, widths, strict=True)
+    ]
+    pdf.set_font(_FONT, "", _TABLE_PT)
+
+    def draw_header() -> None:
+        pdf.set_font(_FONT, "B", _TABLE_PT)
+        pdf.set_fill_color(_HEADER_GREY)
+        height = _row_height(head_lines)
+        pdf.rect(PAGE_MARGIN_MM, pdf.get_y(), _TEXT_WIDTH_MM, height, style="F")
+        _draw_row(pdf, head_lines, widths, [False] * len(widths), height)
+        pdf.set_font(_FONT, "", _TABLE_PT)
+
+    bottom = pdf.h - PAGE_MARGIN_MM
+    head_height = _row_height(head_lines)
+    body = [
+        [_wrap(t, w - 2 * _TABLE_PADDING_MM, body_width) for t, w in zip(row, widths, strict=True)]
+        for row in cells
+    ]
+    # A row taller than a page goes on over the next pages, a page's worth of lines at a time.
+    room = int((bottom - PAGE_MARGIN_MM - head_height - 2 * _TABLE_PADDING_MM) // _TABLE_LINE_MM)
+    body = [part for lines in body for part in _split(lines, room)]
+    first = True
+    for lines in body:
+        height = _row_height(lines)
+        if first or pdf.get_y() + height > bottom:
+            if not first:
+                _rule(pdf)  # the line under the last row of the page
+            if not first or pdf.get_y() + head_height + height > bottom:
+                pdf.add_page()
+            draw_header()
+            first = False
+        _rule(pdf)
+        _draw_row(pdf, lines, widths, right, height)
+    if first:  # a table of no rows still shows its header
+        draw_header()
     if note:
-        pdf.set_font(_FONT, "I", 7.5)  # type: ignore[attr-defined]
-        pdf.multi_cell(_TEXT_WIDTH_MM, 4, note, new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]
-    pdf.ln(2)  # type: ignore[attr-defined]
+        pdf.set_font(_FONT, "I", 7.5)
+        pdf.multi_cell(_TEXT_WIDTH_MM, 4, note, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
 
 
-def _heading_style() -> object:
-    from fpdf.fonts import FontFace
+def _measure(pdf: Any, style: str) -> Callable[[str], float]:
+    """Width (mm) of a word in the current font, measured once per word."""
+    widths: dict[str, float] = {}
+    size = pdf.font_size_pt
 
-    return FontFace(family=_FONT, emphasis="BOLD", fill_color=(240, 240, 240))
+    def width(word: str) -> float:
+        found = widths.get(word)
+        if found is None:
+            pdf.set_font(_FONT, style, size)
+            found = widths[word] = pdf.get_string_width(word)
+        return found
+
+    return width
+
+
+def _wrap(text: str, width: float, measure: Callable[[str], float]) -> list[tuple[str, float]]:
+    """Lines of ``text`` (and their widths) within ``width``: broken at spaces, and a word
+    wider than the cell broken between letters."""
+    space = measure(" ")
+    lines: list[tuple[str, float]] = []
+    for paragraph in text.split("\n"):
+        line: str | None = None
+        used = 0.0
+        for word in paragraph.split(" "):
+            size = measure(word)
+            if line is not None and used + space + size <= width:
+                line, used = f"{line} {word}", used + space + size
+                continue
+            if line is not None:
+                lines.append((line, used))
+            while size > width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and measure(word[:cut]) > width:
+                    cut -= 1
+                lines.append((word[:cut], measure(word[:cut])))
+                word = word[cut:]
+                size = measure(word)
+            line, used = word, size
+        lines.append((line or "", used))
+    return lines
+
+
+def _split(lines: list[list[tuple[str, float]]], room: int) -> list[list[list[tuple[str, float]]]]:
+    """A row's cells cut into parts of at most ``room`` lines each."""
+    tallest = max((len(cell) for cell in lines), default=0)
+    if tallest <= room:
+        return [lines]
+    return [[cell[k : k + room] for cell in lines] for k in range(0, tallest, room)]
+
+
+def _row_height(lines: list[list[tuple[str, float]]]) -> float:
+    return max(len(cell) for cell in lines) * _TABLE_LINE_MM + 2 * _TABLE_PADDING_MM
+
+
+def _rule(pdf: Any) -> None:
+    y = pdf.get_y()
+    pdf.line(PAGE_MARGIN_MM, y, PAGE_MARGIN_MM + _TEXT_WIDTH_MM, y)
+
+
+def _draw_row(
+    pdf: Any,
+    lines: list[list[tuple[str, float]]],
+    widths: list[float],
+    right: list[bool],
+    height: float,
+) -> None:
+    """Write one row's cells from the current height and move below it."""
+    top = pdf.get_y()
+    # The baseline of a line, as fpdf2's cells place it.
+    baseline = 0.5 * _TABLE_LINE_MM + 0.3 * pdf.font_size
+    x = PAGE_MARGIN_MM
+    for cell, width, align_right in zip(lines, widths, right, strict=True):
+        # Cells are centred vertically in their row, as fpdf2's tables set them.
+        first = top + (height - len(cell) * _TABLE_LINE_MM) / 2 + baseline
+        for k, (text, used) in enumerate(cell):
+            if text:
+                left = (
+                    x + width - _TABLE_PADDING_MM - used if align_right else x + _TABLE_PADDING_MM
+                )
+                pdf.text(left, first + k * _TABLE_LINE_MM, text)
+        x += width
+    pdf.set_xy(PAGE_MARGIN_MM, top + height)
 
 
 def _image(pdf: object, block: Image) -> None:

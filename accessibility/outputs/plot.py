@@ -35,6 +35,7 @@ from ._borders import detailed_state_cities
 from ._paths import add_polygons, polygon_paths
 from ._paths import bounds_overlap as _bounds_overlap
 from ._places import label_places
+from ._png import write_figure_png
 
 __all__ = [
     "MunicipalitySheet",
@@ -297,17 +298,18 @@ def save_figure(
     if stem.suffix.lstrip(".").lower() in SAVE_FORMATS:
         stem = stem.with_suffix("")
     written = []
+    # zlib level 1 for the PDF's streams: a quarter less time for files ~12 % larger.
     rc = {"svg.hashsalt": "accessibility", "svg.fonttype": "none", "pdf.fonttype": 42}
-    metadata: dict[str, dict[str, object]] = {
-        "svg": {"Date": None},
-        "pdf": {"CreationDate": None, "ModDate": None},
-        "png": {},
-    }
+    rc["pdf.compression"] = 1
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
     with mpl.rc_context(rc):
         for fmt in formats:
             target = stem.parent / f"{stem.name}.{fmt}"
             with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt], facecolor="white")
+                if fmt == "png":  # unfiltered rows, one zlib pass (see _png)
+                    write_figure_png(fig, tmp, dpi, facecolor="white")
+                else:
+                    fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt], facecolor="white")
             written.append(target)
     return written
 

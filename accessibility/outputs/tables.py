@@ -186,7 +186,14 @@ def _site_namer(site_names: Mapping[str, str], texts: pd.Series) -> Callable[[st
     and it is compiled once for the whole table.
     """
     everything = "\n".join(texts)
-    present = sorted((k for k in site_names if k and k in everything), key=len, reverse=True)
+    runs = _id_runs(everything)
+    # Searching the whole text for every id is slow (tens of thousands of ids); an id can only
+    # match where each of its runs of id characters is one of the text's.
+    present = sorted(
+        (k for k in site_names if k and _may_occur(k, runs) and k in everything),
+        key=len,
+        reverse=True,
+    )
     if not present:
         return lambda text: text
     # Whole ids only: "lib-1" is not named inside "lib-12".
@@ -194,6 +201,31 @@ def _site_namer(site_names: Mapping[str, str], texts: pd.Series) -> Callable[[st
         r"(?<![\w:-])(?:" + "|".join(re.escape(k) for k in present) + r")(?![\w-])"
     )
     return lambda text: pattern.sub(lambda m: f"{site_names[m.group(0)]} ({m.group(0)})", text)
+
+
+_ID_CHARS = re.compile(r"[\w:-]+")
+
+
+def _id_runs(text: str) -> set[str]:
+    """The runs of id characters of ``text``, and each run cut before each of its colons.
+
+    Where the namer's pattern matches an id, the text has no id character before it and none
+    but a colon after it, so every run of id characters of the id (``stop``, ``hub:16238``) is
+    one of these strings.
+    """
+    found: set[str] = set()
+    for run in _ID_CHARS.findall(text):
+        found.add(run)
+        colon = run.find(":")
+        while colon != -1:
+            found.add(run[:colon])
+            colon = run.find(":", colon + 1)
+    return found
+
+
+def _may_occur(site_id: str, runs: set[str]) -> bool:
+    """Whether ``site_id`` can match in a text whose :func:`_id_runs` are ``runs``."""
+    return all(run in runs for run in _ID_CHARS.findall(site_id))
 
 
 def shared_units_table(shared: pd.DataFrame) -> pd.DataFrame:

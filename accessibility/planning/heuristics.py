@@ -253,44 +253,74 @@ def _greedy(
     per_group: str,
     penalty: float,
 ) -> np.ndarray:
-    """Add, one at a time, the candidate that lowers the weighted distance most."""
+    """Add, one at a time, the candidate that lowers the weighted distance most.
+
+    Lazily (Minoux's accelerated greedy): a candidate's saving only shrinks as sites open, so
+    the savings of an earlier step bound those of this one, and only candidates whose bound
+    leads are summed again, each over its own pairs in the order of the sum over all pairs
+    (the same floating-point sums): the same sites in the same order as summing every
+    candidate at every step, for a few sums per step instead of one pass over all pairs.
+    """
     open_mask = fixed_mask.copy()
     _, current = nearest_open(pairs, open_mask)
     current = np.where(np.isfinite(current), current, penalty)
+    bound = np.bincount(
+        pairs.cols,
+        weights=w[row] * np.maximum(current[row] - pairs.costs, 0.0),
+        minlength=pairs.n_cols,
+    )
+    exact = np.ones(pairs.n_cols, dtype=bool)
+    # The pairs of each candidate, in pair order.
+    by_column = np.argsort(pairs.cols, kind="stable")
+    starts = np.searchsorted(pairs.cols[by_column], np.arange(pairs.n_cols + 1))
     while open_mask.sum() < p:
-        saving = np.bincount(
-            pairs.cols,
-            weights=w[row] * np.maximum(current[row] - pairs.costs, 0.0),
-            minlength=pairs.n_cols,
-        )
         eligible = _eligible(open_mask, codes, per_group, p, fixed_mask)
         if not eligible.any():
             raise InfeasibleError(
                 f"the group rule leaves no candidate to open site {int(open_mask.sum()) + 1} of {p}"
             )
-        # Ties go to the lowest column: a fixed, documented order keeps runs repeatable.
-        choice = int(np.argmax(np.where(eligible, saving, -np.inf)))
+        leading = np.where(eligible, bound, -np.inf)
+        while True:
+            # Ties go to the lowest column: a fixed, documented order keeps runs repeatable.
+            choice = int(np.argmax(leading))
+            if exact[choice]:
+                break
+            mine = by_column[starts[choice] : starts[choice + 1]]
+            rows = row[mine]
+            terms = w[rows] * np.maximum(current[rows] - pairs.costs[mine], 0.0)
+            bound[choice] = leading[choice] = np.bincount(
+                np.zeros(mine.size, dtype=np.intp), weights=terms, minlength=1
+            )[0]
+            exact[choice] = True
         open_mask[choice] = True
-        in_choice = pairs.cols == choice
-        np.minimum.at(current, row[in_choice], pairs.costs[in_choice])
+        mine = by_column[starts[choice] : starts[choice + 1]]
+        np.minimum.at(current, row[mine], pairs.costs[mine])
+        exact[:] = False
     return open_mask
 
 
 def _two_nearest(
     pairs: Pairs, open_mask: np.ndarray, penalty: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest open site of each row, its cost and the cost of the second nearest (penalty if none)."""
-    first, d1 = nearest_open(pairs, open_mask)
-    row = pairs.row_of_pair
-    others = open_mask[pairs.cols] & (pairs.cols != first[row])
-    position = np.where(others, np.arange(pairs.cols.size), np.iinfo(np.int64).max)
+    """Nearest open site of each row, its cost and the cost of the second nearest (penalty if none).
+
+    Each row's pairs are sorted by cost, so its first two open pairs are the two nearest: they
+    are found among the positions of all open pairs by one search per row.
+    """
+    first = np.full(pairs.n_rows, -1, dtype=np.int64)
+    d1 = np.full(pairs.n_rows, penalty)
     d2 = np.full(pairs.n_rows, penalty)
-    nonempty = np.flatnonzero(pairs.indptr[1:] > pairs.indptr[:-1])
-    if nonempty.size:
-        second = np.minimum.reduceat(position, pairs.indptr[nonempty])
-        found = second < pairs.indptr[nonempty + 1]
-        d2[nonempty[found]] = pairs.costs[second[found]]
-    d1 = np.where(np.isfinite(d1), d1, penalty)
+    if pairs.cols.size == 0:
+        return first, d1, d2
+    beyond = np.iinfo(np.int64).max
+    open_at = np.append(np.flatnonzero(open_mask[pairs.cols]), [beyond, beyond])
+    start = np.searchsorted(open_at, pairs.indptr[:-1])
+    end = pairs.indptr[1:]
+    one, two = open_at[start], open_at[start + 1]
+    has_one, has_two = one < end, two < end
+    first[has_one] = pairs.cols[one[has_one]]
+    d1[has_one] = pairs.costs[one[has_one]]
+    d2[has_two] = pairs.costs[two[has_two]]
     return first, d1, d2
 
 
@@ -321,12 +351,17 @@ def _best_swap(
     # Correction: a row of r that a closed site j serves better than its second site loses less.
     near = (r_first >= 0) & ~open_mask[r_col]
     amount = r_weight[near] * (r_d2[near] - np.maximum(r_cost[near], r_d1[near]))
-    # Rows of several demand points add up when the matrix is built.
-    extra = sparse.csr_array((amount, (r_col[near], r_first[near])), shape=(m, m))
     droppable = np.flatnonzero(open_mask & ~fixed_mask)
     addable = np.flatnonzero(~open_mask)
     if droppable.size == 0 or addable.size == 0:
         return None
+    if (codes >= 0).any() and per_group == "at_least":
+        value, add, drop = _best_swap_at_least(
+            gain, loss, (r_col[near], r_first[near], amount), addable, droppable, open_mask, codes
+        )
+        return _improving(value, add, drop, w, d1, penalty)
+    # Rows of several demand points add up when the matrix is built.
+    extra = sparse.csr_array((amount, (r_col[near], r_first[near])), shape=(m, m))
     if (codes >= 0).any():
         profit = gain[addable, None] - loss[None, droppable]
         profit += extra[addable][:, droppable].toarray()
@@ -337,6 +372,13 @@ def _best_swap(
         value, add, drop = profit[i, k], int(addable[i]), int(droppable[k])
     else:
         value, add, drop = _best_swap_sparse(gain, loss, extra, addable, droppable, open_mask)
+    return _improving(value, add, drop, w, d1, penalty)
+
+
+def _improving(
+    value: float, add: int, drop: int, w: np.ndarray, d1: np.ndarray, penalty: float
+) -> tuple[int, int] | None:
+    """The swap when it saves something, else None."""
     # A relative tolerance stops cycling on ties caused by rounding.
     total = float(np.sum(w * np.minimum(d1, penalty)))
     if not value > 1e-9 * max(total, 1.0):
@@ -375,6 +417,71 @@ def _best_swap_sparse(
         better = value > best_value[rows]
         best_value[rows[better]] = value[better]
         best_drop[rows[better]] = cols[better]
+    i = int(np.argmax(best_value))
+    return float(best_value[i]), int(addable[i]), int(best_drop[i])
+
+
+def _best_swap_at_least(
+    gain: np.ndarray,
+    loss: np.ndarray,
+    corrections: tuple[np.ndarray, np.ndarray, np.ndarray],
+    addable: np.ndarray,
+    droppable: np.ndarray,
+    open_mask: np.ndarray,
+    codes: np.ndarray,
+) -> tuple[float, int, int]:
+    """Best swap under "at least one per group" without forming the add × drop matrix.
+
+    The swap of the add × drop matrix of :func:`_best_swap` (profit ``gain - loss`` plus the
+    correction of the pair; ties to the lowest added, then the lowest dropped index), from the
+    only drops the rule allows: a "free" drop (its group keeps another open site, or it has
+    none), of which there are few, and the one open site of the added site's own group.
+    ``corrections`` are the (added, dropped, amount) entries, summed per pair here.
+    """
+    entry_add, entry_drop, amount = corrections
+    m = open_mask.size
+    n_groups = int(codes.max()) + 1
+    count = np.bincount(codes[open_mask & (codes >= 0)], minlength=n_groups)
+    droppable_code = codes[droppable]
+    free = droppable[(droppable_code < 0) | (count[np.maximum(droppable_code, 0)] >= 2)]
+    slot_of_add = np.full(m, -1)
+    slot_of_add[addable] = np.arange(addable.size)
+    slot_of_free = np.full(m, -1)
+    slot_of_free[free] = np.arange(free.size)
+    entry_slot = slot_of_add[entry_add]
+    # Free drops: the dense block of every addition against them.
+    best_value = np.full(addable.size, -np.inf)
+    best_drop = np.full(addable.size, -1)
+    if free.size:
+        k = slot_of_free[entry_drop]
+        kept = (k >= 0) & (entry_slot >= 0)
+        block = np.bincount(
+            entry_slot[kept] * free.size + k[kept],
+            weights=amount[kept],
+            minlength=addable.size * free.size,
+        ).reshape(addable.size, free.size)
+        profit = (gain[addable][:, None] - loss[free][None, :]) + block
+        column = np.argmax(profit, axis=1)
+        best_value = profit[np.arange(addable.size), column]
+        best_drop = free[column]
+    # The own group's one open site (not fixed), when it is the group's only one.
+    own = np.full(n_groups, -1)
+    droppable_mask = np.zeros(m, dtype=bool)
+    droppable_mask[droppable] = True
+    single = open_mask & (codes >= 0) & droppable_mask & (count[np.maximum(codes, 0)] == 1)
+    own[codes[single]] = np.flatnonzero(single)
+    add_code = codes[addable]
+    own_drop = np.where(add_code >= 0, own[np.maximum(add_code, 0)], -1)
+    match = (entry_slot >= 0) & (own_drop[entry_slot] >= 0) & (entry_drop == own_drop[entry_slot])
+    own_extra = np.bincount(entry_slot[match], weights=amount[match], minlength=addable.size)
+    has_own = own_drop >= 0
+    own_value = np.full(addable.size, -np.inf)
+    own_value[has_own] = (gain[addable[has_own]] - loss[own_drop[has_own]]) + own_extra[has_own]
+    take_own = (own_value > best_value) | (
+        has_own & (own_value == best_value) & (own_drop < best_drop)
+    )
+    best_value = np.where(take_own, own_value, best_value)
+    best_drop = np.where(take_own, own_drop, best_drop)
     i = int(np.argmax(best_value))
     return float(best_value[i]), int(addable[i]), int(best_drop[i])
 

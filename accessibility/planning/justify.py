@@ -14,7 +14,7 @@ centre of the whole plan, across unit boundaries):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -85,8 +85,8 @@ def justify_centres(
         raise AccessibilityError("the plan has no centre to justify")
     thresholds = sorted(float(t) for t in thresholds)
     w = demand["population"].to_numpy(dtype=float)
-    dist = _distances(demand, centres, network, cutoff)
-    first, d1, d2 = _two_nearest(dist)
+    blocks = _distance_blocks(demand, centres, network, cutoff)
+    first, d1, d2 = _two_nearest(blocks, len(demand))
     n = len(centres)
     out = pd.DataFrame({"site_id": centres["site_id"].astype(str).to_numpy()})
     for column in ("name", "unit_code", "kind"):
@@ -121,7 +121,7 @@ def justify_centres(
     t_max = thresholds[-1]
     newly = has & (d1 <= t_max) & (d2 > t_max)
     out[f"closure_beyond_{t_max:g}m"] = np.bincount(first[newly], weights=w[newly], minlength=n)
-    best = _next_best(centres, demand, candidates, dist, network, cutoff, own_unit_only)
+    best = _next_best(centres, demand, candidates, blocks, network, cutoff, own_unit_only)
     out = pd.concat([out, best], axis=1)
     out["method"] = "network" if network is not None else "euclidean"
     return gpd.GeoDataFrame(out, geometry=centres.geometry.to_numpy(), crs=settings.CRS)
@@ -140,6 +140,40 @@ def _distances(
     return sparse.csr_array(distance_matrix(a, b, cutoff, network=network))
 
 
+def _distance_blocks(
+    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, network: Any, cutoff: float
+) -> Callable[..., np.ndarray]:
+    """:func:`_distances` from ``a`` to ``b`` as a function of the rows (and columns) wanted.
+
+    ``blocks(rows, cols=None)`` is the dense block (absent walked pairs ``inf``). Straight lines
+    are computed for the rows and columns asked for, never as the whole matrix (tens of
+    thousands of points × hundreds of centres), with the same values as :func:`_distances`.
+    """
+    if network is not None:
+        walked = _distances(a, b, network, cutoff)
+
+        def walked_block(rows: Any, cols: Any = None) -> np.ndarray:
+            dense = _dense(walked, rows)
+            return dense if cols is None else dense[:, cols]
+
+        return walked_block
+    a_xy, b_xy = _xy(a), _xy(b)
+
+    def straight_block(rows: Any, cols: Any = None) -> np.ndarray:
+        return _straight(a_xy[rows], b_xy if cols is None else b_xy[cols])
+
+    return straight_block
+
+
+def _straight(a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distances between two coordinate arrays (as :func:`_distances`)."""
+    return np.hypot(a_xy[:, None, 0] - b_xy[None, :, 0], a_xy[:, None, 1] - b_xy[None, :, 1])
+
+
+def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    return np.column_stack([frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()])
+
+
 def _dense(dist: np.ndarray | sparse.csr_array, rows: Any = None) -> np.ndarray:
     """A dense block of ``dist`` (absent sparse pairs are ``inf``)."""
     if isinstance(dist, np.ndarray):
@@ -151,16 +185,18 @@ def _dense(dist: np.ndarray | sparse.csr_array, rows: Any = None) -> np.ndarray:
     return dense
 
 
-def _two_nearest(dist: np.ndarray | sparse.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _two_nearest(
+    blocks: Callable[..., np.ndarray], n_rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of the nearest column per row (-1: none), its distance and the second-nearest's."""
-    n_rows = dist.shape[0]
     first = np.full(n_rows, -1)
     d1 = np.full(n_rows, np.inf)
     d2 = np.full(n_rows, np.inf)
-    step = 20_000
+    # Blocks small enough to stay in cache (each row is partitioned on its own).
+    step = 2_000
     for start in range(0, n_rows, step):
         rows = np.arange(start, min(start + step, n_rows))
-        block = _dense(dist, rows)
+        block = blocks(rows)
         if block.shape[1] == 1:
             order = np.zeros((rows.size, 1), dtype=int)
         else:
@@ -190,7 +226,7 @@ def _next_best(
     centres: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame | None,
-    dist: np.ndarray | sparse.csr_array,
+    blocks: Callable[..., np.ndarray],
     network: Any,
     cutoff: float,
     own_unit_only: bool = False,
@@ -201,16 +237,23 @@ def _next_best(
     centres and the alternative, against the plan as it is.
     """
     n = len(centres)
-    out = pd.DataFrame(
-        {
-            "next_best_site_id": pd.Series([None] * n, dtype=object),
-            "next_best_name": pd.Series([None] * n, dtype=object),
-            "next_best_cost": np.full(n, np.nan),
-            "next_best_extra_mean_m": np.full(n, np.nan),
-        }
-    )
+    site_ids: list[Any] = [None] * n
+    site_names: list[Any] = [None] * n
+    costs = np.full(n, np.nan)
+    means = np.full(n, np.nan)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "next_best_site_id": pd.Series(site_ids, dtype=object),
+                "next_best_name": pd.Series(site_names, dtype=object),
+                "next_best_cost": costs,
+                "next_best_extra_mean_m": means,
+            }
+        )
+
     if candidates is None or "unit_code" not in centres.columns or "unit_code" not in demand:
-        return out
+        return table()
     candidates = to_working_crs(candidates, source="candidates")
     for column in ("site_id", "unit_code", "meets_rule"):
         if column not in candidates.columns:
@@ -226,19 +269,23 @@ def _next_best(
     w = demand["population"].to_numpy(dtype=float)
     d_unit = demand["unit_code"].astype(str).to_numpy()
     c_unit = centres["unit_code"].astype(str).to_numpy()
-    names = pool["name"].astype(str) if "name" in pool.columns else pool["site_id"].astype(str)
+    # Columns as arrays and the rows of each unit found once, not once per unit.
+    names = (pool["name"] if "name" in pool.columns else pool["site_id"]).astype(str).to_numpy()
+    pool_ids = pool["site_id"].astype(str).to_numpy()
+    d_xy, pool_xy = (_xy(demand), _xy(pool)) if network is None else (None, None)
     by_unit = pool.groupby("unit_code").indices
+    rows_of = pd.DataFrame({"unit": d_unit}).groupby("unit").indices
     for unit in np.unique(c_unit):
         alts = by_unit.get(unit)
-        rows = np.flatnonzero(d_unit == unit)
-        if alts is None or rows.size == 0:
+        rows = rows_of.get(unit)
+        if alts is None or rows is None:
             continue
         members = np.flatnonzero(c_unit == unit)
-        here = _dense(dist, rows)
-        if own_unit_only:
-            here = here[:, members]
-        alt_pts = pool.iloc[alts]
-        alt_dist = _dense(_distances(demand.iloc[rows], alt_pts, network, cutoff))
+        here = blocks(rows, members) if own_unit_only else blocks(rows)
+        if d_xy is None:
+            alt_dist = _dense(_distances(demand.iloc[rows], pool.iloc[alts], network, cutoff))
+        else:
+            alt_dist = _straight(d_xy[rows], pool_xy[alts])  # type: ignore[index]
         now = here.min(axis=1)
         people = float(w[rows].sum())
         for local, i in enumerate(members):
@@ -252,11 +299,11 @@ def _next_best(
                 )
             cost = w[rows] @ delta
             j = int(np.argmin(cost))
-            out.loc[i, "next_best_site_id"] = str(alt_pts["site_id"].iloc[j])
-            out.loc[i, "next_best_name"] = names.iloc[alts[j]]
-            out.loc[i, "next_best_cost"] = float(cost[j])
-            out.loc[i, "next_best_extra_mean_m"] = float(cost[j] / people) if people > 0 else np.nan
-    return out
+            site_ids[i] = str(pool_ids[alts[j]])
+            site_names[i] = names[alts[j]]
+            costs[i] = float(cost[j])
+            means[i] = float(cost[j] / people) if people > 0 else np.nan
+    return table()
 
 
 def centre_popup_lines(row: Any, thresholds: Sequence[float]) -> list[str]:

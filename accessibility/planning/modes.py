@@ -409,10 +409,11 @@ def _instance_costs(
         rr, cc = np.meshgrid(r, idx, indexing="ij")
         rows.append(rr.ravel())
         cols.append(cc.ravel())
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    pairs = np.unique(np.column_stack([r, c]), axis=0)
-    r, c = pairs[:, 0], pairs[:, 1]
+    # Each pair once, in (row, column) order: one key per pair sorts faster than rows of two.
+    width = max(len(cand), 1)
+    r, c = np.divmod(
+        np.unique(np.concatenate(rows) * np.int64(width) + np.concatenate(cols)), width
+    )
     if network is None:
         values = np.hypot(d_xy[r, 0] - c_xy[c, 0], d_xy[r, 1] - c_xy[c, 1])
     else:

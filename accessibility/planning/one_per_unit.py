@@ -246,11 +246,17 @@ def plan_one_per_unit(
         .to_numpy()
     )
     names = units.set_index("unit_code")["unit_name"].astype(str)
+    # Each column turned into an array once, and each group's rows and columns found by one
+    # grouping, instead of once per group (hundreds of groups, tens of thousands of rows).
+    site_columns = _site_columns(candidates)
+    empty = np.zeros(0, dtype=np.int64)
+    rows_of = pd.DataFrame({"group": demand_group}).groupby("group").indices
+    cols_of = pd.DataFrame({"group": cand_group}).groupby("group").indices
 
     evaluations: dict[str, dict[str, Any]] = {}
     for group, members in groups.groupby(groups):
-        rows = np.flatnonzero(demand_group == group)
-        cols = np.flatnonzero(cand_group == group)
+        rows = rows_of.get(group, empty)
+        cols = cols_of.get(group, empty)
         evaluations[group] = _evaluate_group(
             list(members.index),
             rows,
@@ -260,7 +266,7 @@ def plan_one_per_unit(
             matrix,
             cutoff,
             weights,
-            candidates,
+            site_columns,
             kind_rank,
             prefer_kinds,
         )
@@ -419,6 +425,20 @@ def _group_costs(
     return dense, beyond
 
 
+def _site_columns(candidates: pd.DataFrame) -> dict[str, np.ndarray | None]:
+    """The candidate columns :func:`_evaluate_group` reads, as arrays (None: no such column)."""
+    ids = candidates["site_id"].astype(str).to_numpy()
+    return {
+        "meets_rule": candidates["meets_rule"].to_numpy(dtype=bool),
+        "kind": candidates["kind"].astype(str).to_numpy(),
+        "site_id": ids,
+        "name": candidates["name"].astype(str).to_numpy() if "name" in candidates else ids,
+        "stop_distance": (
+            candidates["stop_distance"].to_numpy() if "stop_distance" in candidates else None
+        ),
+    }
+
+
 def _evaluate_group(
     members: list[str],
     rows: np.ndarray,
@@ -428,7 +448,7 @@ def _evaluate_group(
     matrix: sparse.csr_array | None,
     cutoff: float,
     weights: np.ndarray,
-    candidates: pd.DataFrame,
+    site_columns: dict[str, np.ndarray | None],
     kind_rank: np.ndarray,
     prefer_kinds: Sequence[str],
 ) -> dict[str, Any]:
@@ -441,7 +461,7 @@ def _evaluate_group(
         "weights": weights[rows],
     }
     ev["n_candidates"] = int(cols.size)
-    meets = candidates["meets_rule"].to_numpy(dtype=bool)[cols]
+    meets = site_columns["meets_rule"][cols]  # type: ignore[index]
     ev["n_meeting"] = int(meets.sum())
     if cols.size == 0:
         ev["reason"] = "no candidate in the unit"
@@ -451,14 +471,14 @@ def _evaluate_group(
     w = weights[rows]
     total = w @ costs if rows.size else np.zeros(cols.size)
     pool = np.flatnonzero(meets) if meets.any() else np.arange(cols.size)
-    kinds = candidates["kind"].astype(str).to_numpy()[cols]
+    kinds = site_columns["kind"][cols]  # type: ignore[index]
     preferred_kind = None
     for kind in prefer_kinds:
         of_kind = pool[kinds[pool] == kind]
         if of_kind.size:
             pool, preferred_kind = of_kind, kind
             break
-    ids = candidates["site_id"].astype(str).to_numpy()[cols]
+    ids = site_columns["site_id"][cols]  # type: ignore[index]
     order = sorted(pool, key=lambda j: (total[j], kind_rank[cols[j]], ids[j]))
     best = order[0]
     ev["choice"], ev["pool"] = best, pool
@@ -466,7 +486,10 @@ def _evaluate_group(
     mean = float(total[best] / people) if people > 0 else float("nan")
     ev["mean_distance"] = mean
     ev["unreached"] = float(w[beyond[:, best]].sum()) if rows.size else 0.0
-    stop_gap = candidates["stop_distance"].to_numpy()[cols][best]
+    stop_distance = site_columns["stop_distance"]
+    if stop_distance is None:
+        raise MissingColumnError(None, "candidates have no such column", field="stop_distance")
+    stop_gap = stop_distance[cols][best]
     rule_part = (
         f"{ev['n_meeting']} of {cols.size} candidates meet the stop rule (this one is "
         f"{stop_gap:.0f} m from an intercity stop)"
@@ -475,7 +498,7 @@ def _evaluate_group(
         f"{stop_gap:.0f} m from an intercity stop)"
     )
     kind_part = f"; {preferred_kind} candidates preferred" if preferred_kind else ""
-    names = candidates["name"].astype(str).to_numpy()[cols] if "name" in candidates else ids
+    names = site_columns["name"][cols]  # type: ignore[index]
     ev["runner_up"] = None
     if rows.size == 0:
         choice_part = "no population figure: chosen by kind and id"
@@ -610,6 +633,10 @@ def _assemble(
     notes["unreached_population"] = unreached
     notes["distance_method"] = method
     group_of = {m: g for g, ev in evaluations.items() for m in ev["members"]}
+    # Candidates per unit, counted once (not compared with every unit code in turn).
+    per_unit = candidates["unit_code"].value_counts()
+    meeting = pd.Series(True, index=candidates.index) & candidates["meets_rule"]
+    meeting_per_unit = candidates.loc[meeting, "unit_code"].value_counts()
     unit_rows = []
     for unit in units.itertuples():
         ev = evaluations[group_of[unit.unit_code]]
@@ -625,10 +652,8 @@ def _assemble(
                 "population": int(population.get(unit.unit_code, 0)),
                 "site_id": ";".join(sites) if sites else None,
                 "shares_with": shares_with.get(unit.unit_code),
-                "candidates": int((candidates["unit_code"] == unit.unit_code).sum()),
-                "candidates_meeting_rule": int(
-                    ((candidates["unit_code"] == unit.unit_code) & candidates["meets_rule"]).sum()
-                ),
+                "candidates": int(per_unit.get(unit.unit_code, 0)),
+                "candidates_meeting_rule": int(meeting_per_unit.get(unit.unit_code, 0)),
                 "meets_rule": bool(ev["choice"] is not None and ev["n_meeting"] > 0),
                 "mean_distance": mean,
                 "runner_up_site_id": (ev.get("runner_up") or {}).get("site_id"),

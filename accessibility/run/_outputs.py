@@ -452,7 +452,14 @@ def _site_names(result: RunResult) -> dict[str, str]:
     ]
     for frame in frames:
         if isinstance(frame, pd.DataFrame) and {"site_id", "name"} <= set(frame.columns):
-            names.update(zip(frame["site_id"].astype(str), frame["name"].astype(str), strict=True))
+            # Lists first: iterating a column of Arrow strings goes one value at a time.
+            names.update(
+                zip(
+                    frame["site_id"].astype(str).tolist(),
+                    frame["name"].astype(str).tolist(),
+                    strict=True,
+                )
+            )
     return names
 
 

@@ -36,17 +36,51 @@ def demand_points(
     return one_each, "one point per unit (no population table)"
 
 
-def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) -> None:
+def propose(
+    result: RunResult,
+    study: Study,
+    points: gpd.GeoDataFrame | None,
+    *,
+    workers: int | None = None,
+    wait: bool = True,
+) -> Any:
     """Build candidates, run the study's planner and store the plan in ``result``.
 
     Existing centres are always candidates; the one-per-unit planner keeps an existing centre
     that meets the stop rule (``prefer_kinds``), and the location models hold every existing
     centre open (``fixed``).
+
+    The national scenarios of the one-per-unit planner (``extra``, ``capacity``) are planned
+    by ``workers`` processes (default one per available core; the plans are the same whatever
+    the number) from the moment the candidates are known. With ``wait=False`` they are left
+    running and returned: pass them to :func:`finish` before ``plan_details["scenarios"]`` is
+    read (the comparison), so that they overlap the coverage of the plan. Otherwise None.
     """
-    from ..planning import build_candidates, plan_one_per_unit
+    pending = _propose(result, study, points, workers)
+    if wait:
+        finish(result, pending)
+        return None
+    return pending
+
+
+def finish(result: RunResult, pending: Any) -> None:
+    """Wait for the scenarios :func:`propose` left running and store them in ``result``."""
+    if pending is None:
+        return
+    try:
+        result.plan_details["scenarios"] = pending.result()
+    finally:
+        pending.cancel()
+
+
+def _propose(
+    result: RunResult, study: Study, points: gpd.GeoDataFrame | None, workers: int | None
+) -> Any:
+    """:func:`propose` up to the scenarios, which are returned running (or None)."""
+    from ..planning import build_candidates
 
     if study.planner == "none":
-        return
+        return None
     layers = result.inputs.layers
     units = layers["units"]
     stops = layers.get("stops")
@@ -54,7 +88,7 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
         result.plan_details["description"] = (
             "No plan: without bus stops no candidate can be tested against the stop rule."
         )
-        return
+        return None
     network = result.inputs.network
     candidates = build_candidates(
         units,
@@ -73,42 +107,64 @@ def propose(result: RunResult, study: Study, points: gpd.GeoDataFrame | None) ->
     demand, demand_words = demand_points(units, points)
     result.plan_details["candidates"] = candidates
     if study.planner == "one_per_unit":
-        plan = plan_one_per_unit(
-            units,
-            candidates,
-            demand,
-            target=study.target_count,
-            share_rule=study.share_rule,
-            prefer_kinds=("centre", "library"),
-            network=network,
-        )
-        result.plan = plan.centres
-        figures = plan.summary()
-        _justify_and_scenarios(result, study, units, candidates, demand, plan, network)
-        result.plan_details.update(
-            shared_units=plan.sharing,
-            second_centres=plan.extra,
-            plan_units=plan.units,
-            figures=figures,
-            description=(
-                f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
-                f"target {figures['target']}): in each unit, of every stop, library, existing centre and "
-                f"population point in it, the candidate meeting the {study.stop_distance:.0f} m "
-                f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
-                f"existing centres and libraries are preferred among candidates that meet the rule. "
-                f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
-                f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
-                "units get a second one; each is listed with its reason."
-                + (
-                    f" Note: {plan.notes['target_not_met']}."
-                    if plan.notes.get("target_not_met")
-                    else ""
-                )
-            ),
-        )
-        return
+        # The scenarios take seconds each: worker processes plan them meanwhile.
+        pending = _start_scenarios(study, units, candidates, demand, network, workers)
+        try:
+            _one_per_unit(result, study, units, candidates, demand, network, demand_words)
+        except BaseException:
+            pending.cancel()
+            raise
+        return pending
     result.plan, details = _location_model(study, units, candidates, demand, network)
     result.plan_details.update(details)
+    return None
+
+
+def _one_per_unit(
+    result: RunResult,
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    network: Any,
+    demand_words: str,
+) -> None:
+    """The one-per-unit plan, its justification and its sharing alternatives."""
+    from ..planning import plan_one_per_unit
+
+    plan = plan_one_per_unit(
+        units,
+        candidates,
+        demand,
+        target=study.target_count,
+        share_rule=study.share_rule,
+        prefer_kinds=("centre", "library"),
+        network=network,
+    )
+    result.plan = plan.centres
+    figures = plan.summary()
+    _justify(result, study, units, candidates, demand, plan, network)
+    result.plan_details.update(
+        shared_units=plan.sharing,
+        second_centres=plan.extra,
+        plan_units=plan.units,
+        figures=figures,
+        description=(
+            f"One centre per territorial unit ({figures['centres']} centres for {figures['units']} units, "
+            f"target {figures['target']}): in each unit, of every stop, library, existing centre and "
+            f"population point in it, the candidate meeting the {study.stop_distance:.0f} m "
+            f"stop rule with the least population-weighted distance from the unit's {demand_words}; "
+            f"existing centres and libraries are preferred among candidates that meet the rule. "
+            f"{figures['centres_meeting_rule']} of {figures['centres']} chosen centres meet the rule. "
+            f"{figures['shared_pairs']} town-parish pairs share a centre and {figures['second_centres']} "
+            "units get a second one; each is listed with its reason."
+            + (
+                f" Note: {plan.notes['target_not_met']}."
+                if plan.notes.get("target_not_met")
+                else ""
+            )
+        ),
+    )
 
 
 def _location_model(
@@ -192,7 +248,26 @@ def comparison(
     return table.reset_index()
 
 
-def _justify_and_scenarios(
+def _start_scenarios(
+    study: Study,
+    units: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    network: Any,
+    workers: int | None,
+) -> Any:
+    """Start the national scenarios beyond one per unit (see :mod:`._scenarios`)."""
+    from ._scenarios import start_scenarios
+
+    jobs: dict[str, dict[str, Any]] = {}
+    if study.extra_centres > 0:
+        jobs["extra"] = {"extra": study.extra_centres}
+    if study.max_population_per_centre > 0:
+        jobs["capacity"] = {"max_population": study.max_population_per_centre}
+    return start_scenarios(units, candidates, demand, network, jobs, workers=workers)
+
+
+def _justify(
     result: RunResult,
     study: Study,
     units: gpd.GeoDataFrame,
@@ -201,9 +276,8 @@ def _justify_and_scenarios(
     plan: Any,
     network: Any,
 ) -> None:
-    """Per-centre justification, the sharing alternatives, and the scenarios beyond one per unit."""
+    """The justification of every proposed centre and the sharing alternatives."""
     from ..planning.justify import justify_centres, sharing_alternatives
-    from ..planning.modes import plan_modes
 
     thresholds = study.distance_thresholds
     why = justify_centres(
@@ -244,20 +318,6 @@ def _justify_and_scenarios(
         result.plan_details["sharing_alternatives"] = sharing_alternatives(
             units, candidates, demand, plan, rule=study.share_rule, network=network
         )
-    modes = {}
-    if study.extra_centres > 0:
-        modes["extra"] = plan_modes(
-            units, candidates, demand, extra=study.extra_centres, network=network
-        )
-    if study.max_population_per_centre > 0:
-        modes["capacity"] = plan_modes(
-            units,
-            candidates,
-            demand,
-            max_population=study.max_population_per_centre,
-            network=network,
-        )
-    result.plan_details["scenarios"] = modes
 
 
 def _fairness(

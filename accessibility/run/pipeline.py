@@ -196,7 +196,7 @@ def _run_into(
     sheets = municipality_sheets and "maps" in parts
     # Only the steps that run are announced: ``plan`` does not say it draws maps.
     steps = Progress(
-        8 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
+        9 + int("maps" in parts) + int(sheets) + int("report" in parts), enabled=progress
     )
     with steps("loading the datasets"):
         if inputs is None:
@@ -272,27 +272,36 @@ def _run_into(
             result.coverage = coverage_of(centres, "existing centres")
 
     with steps("proposing a plan"):
-        _run_plan.propose(result, study, points)
+        # The national scenarios are left to worker processes until the comparison needs them.
+        scenarios = _run_plan.propose(result, study, points, workers=workers, wait=False)
 
-    with steps("measuring the coverage of the plan"):
-        if result.plan is not None:
-            result.plan_coverage = coverage_of(result.plan, "proposed centres")
-            result.comparison = _run_plan.comparison(result, study, points)
-
-    # The sheets need only the coverage and the plan: worker processes draw them while this
-    # process writes the tables, the national maps and the report.
-    sheet_job = (
-        _run_outputs.start_sheets(result, out, source_note=source_note, workers=workers)
-        if sheets
-        else None
-    )
-    with steps("finding same-day round trips by bus"):
-        from . import _transit
-
-        result.transit = _transit.compute(
-            result, study, points, data_dir if data_dir is not None else study.data_dir
-        )
+    sheet_job = None
     try:
+        with steps("measuring the coverage of the plan"):
+            if result.plan is not None:
+                result.plan_coverage = coverage_of(result.plan, "proposed centres")
+            # The sheets need only the coverage and the plan: worker processes draw them
+            # while this process writes the tables, the national maps and the report.
+            if sheets:
+                sheet_job = _run_outputs.start_sheets(
+                    result, out, source_note=source_note, workers=workers
+                )
+        with steps("finding same-day round trips by bus"):
+            from . import _transit
+
+            result.transit = _transit.compute(
+                result, study, points, data_dir if data_dir is not None else study.data_dir
+            )
+        # Nor do the national maps need the scenarios: they are drawn while those are planned.
+        map_files: dict[str, Path] = {}
+        if "maps" in parts:
+            with steps("drawing maps"):
+                map_files = _run_outputs.write_maps(result, out, source_note=source_note)
+        with steps("comparing the plan with the existing network and the scenarios"):
+            _run_plan.finish(result, scenarios)
+            if result.plan is not None:
+                result.comparison = _run_plan.comparison(result, study, points)
+
         with steps("writing tables"):
             if "tables" in parts:
                 result.files.update(_run_outputs.write_tables(result, out))
@@ -300,10 +309,7 @@ def _run_into(
             from ..io.write import write_json
 
             result.files["manifest"] = write_json(out / "manifest.json", manifest(study, inputs))
-
-        if "maps" in parts:
-            with steps("drawing maps"):
-                result.files.update(_run_outputs.write_maps(result, out, source_note=source_note))
+        result.files.update(map_files)
 
         if "report" in parts:
             with steps("writing the report"):
@@ -313,6 +319,8 @@ def _run_into(
             with steps("drawing municipality sheets"):
                 result.files.update(_run_outputs.finish_sheets(sheet_job, progress=steps))
     finally:
+        if scenarios is not None:
+            scenarios.cancel()
         if sheet_job is not None:
             sheet_job.cancel()
     return result
