@@ -307,3 +307,15 @@ def test_lazy_greedy_opens_the_sites_of_the_full_greedy(seed):
     got = heuristics._greedy(pairs, weights, pairs.row_of_pair, p, fixed, codes, per_group, 1e9)
     assert got.tolist() == want.tolist()
     assert int(got.sum()) == p and len(order) == p - int(fixed.sum())
+
+
+def test_a_populous_saving_never_leaves_a_village_unserved():
+    # The village (row 0) reaches only site 0; the town's two halves gain 10 m x 1e6 people from
+    # a second town site. No saving may pay for an unserved row: the plan keeps site 0.
+    inf = np.inf
+    cost = np.array([[1.0, inf, inf], [inf, 0.0, 10.0], [inf, 10.0, 0.0]])
+    w = np.array([1.0, 1e6, 1e6])
+    result = p_median_heuristic(cost, 2, w)
+    assert 0 in result.selected.tolist()
+    assert (result.assignment >= 0).all()
+    assert result.objective == pytest.approx(1.0 + 1e7)

@@ -250,10 +250,10 @@ def _improve(
 
     Stops at a local optimum, after ``4 p`` swaps, or at ``deadline``.
     """
-    from .heuristics import _best_swap
+    from .heuristics import _best_swap, unserved_penalty
 
     row = pairs.row_of_pair
-    penalty = 1e3 * (float(pairs.costs.max()) + 1.0) if pairs.costs.size else 1.0
+    penalty = unserved_penalty(pairs, w)
     open_mask = start.copy()
     codes, per_group = rule
     for _ in range(4 * max(int(open_mask.sum()), 1)):

@@ -139,7 +139,7 @@ def search(
     """Greedy, interchange and bound on validated inputs (see :func:`p_median_heuristic`)."""
     start = time.perf_counter()
     # An unserved row costs a penalty far above any real distance, so the search serves rows first.
-    penalty = 1e3 * (float(pairs.costs.max()) + 1.0) if pairs.costs.size else 1.0
+    penalty = unserved_penalty(pairs, w)
     row = pairs.row_of_pair
     pair_weight = w[row]
 
@@ -297,6 +297,22 @@ def _greedy(
         np.minimum.at(current, row[mine], pairs.costs[mine])
         exact[:] = False
     return open_mask
+
+
+def unserved_penalty(pairs: Pairs, w: np.ndarray) -> float:
+    """The cost per unit of weight of leaving a row unserved, in the search's distance terms.
+
+    Above the whole weighted distance of the instance divided by the least positive weight, so
+    that no saving anywhere can pay for leaving even the lightest row unserved (a penalty of a
+    fixed multiple of the longest cost let a populous swap drop a village's only reachable site).
+    """
+    if pairs.costs.size == 0:
+        return 1.0
+    top = float(pairs.costs.max()) + 1.0
+    positive = w[w > 0]
+    if positive.size == 0:
+        return 1e3 * top
+    return max(1e3 * top, 2.0 * top * float(positive.sum()) / float(positive.min()))
 
 
 def _two_nearest(
