@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._input import Pairs, nearest_open
+from ._input import Pairs
+from .heuristics import _best_swap, best_sites, unserved_penalty
+from .heuristics import _objective as _value
 
 #: Subgradient iterations at the root and at each later node (warm-started from the parent).
 ROOT_ITERATIONS = 2000
@@ -190,7 +192,6 @@ def _chooser(
             return chosen
 
         return plain
-    from .heuristics import best_sites
 
     def grouped(score: np.ndarray) -> np.ndarray | None:
         priced = np.where(closed, np.inf, score)
@@ -230,14 +231,6 @@ def _fix(
     return opened, closed
 
 
-def _value(pairs: Pairs, w: np.ndarray, open_mask: np.ndarray) -> float:
-    _, dist = nearest_open(pairs, open_mask)
-    served = pairs.row_length > 0
-    if not np.isfinite(dist[served]).all():
-        return np.inf
-    return float(np.sum(w[served] * dist[served]))
-
-
 def _improve(
     pairs: Pairs,
     w: np.ndarray,
@@ -250,8 +243,6 @@ def _improve(
 
     Stops at a local optimum, after ``4 p`` swaps, or at ``deadline``.
     """
-    from .heuristics import _best_swap, unserved_penalty
-
     row = pairs.row_of_pair
     penalty = unserved_penalty(pairs, w)
     open_mask = start.copy()
