@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -12,20 +11,13 @@ from typing import Any
 
 import geopandas as gpd
 
+from .._processes import available_cores, can_fork
 from . import plot
 
 __all__ = ["SheetJob", "available_cores", "start_municipality_sheets", "write_municipality_sheets"]
 
 #: Sheet layers and options of the worker processes (set once per process, never sent per sheet).
 _STATE: dict[str, Any] = {}
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
 
 
 def write_municipality_sheets(
@@ -147,8 +139,7 @@ def start_municipality_sheets(
 def _context() -> Any:
     """Fork where it is safe (a single-threaded POSIX process: no copy of the layers is sent),
     else spawn (the layers are pickled once per worker)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if can_fork():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

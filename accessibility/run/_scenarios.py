@@ -11,23 +11,14 @@ computation.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 from .._errors import AccessibilityError
+from .._processes import available_cores, can_fork
 
 #: Layers of the worker processes (inherited through the fork, never pickled).
 _STATE: dict[str, Any] = {}
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
 
 
 class Scenarios:
@@ -41,7 +32,7 @@ class Scenarios:
         self._jobs = dict(jobs)
         self._state = state
         self._running: dict[str, tuple[Any, Any]] = {}
-        if workers > 1 and len(self._jobs) > 0 and _can_fork():
+        if workers > 1 and len(self._jobs) > 0 and can_fork():
             context = multiprocessing.get_context("fork")
             _init(state)
             try:
@@ -108,12 +99,6 @@ def start_scenarios(
     n_workers = available_cores() if workers is None else max(int(workers), 1)
     state = {"units": units, "candidates": candidates, "demand": demand, "network": network}
     return Scenarios(jobs, state, n_workers)
-
-
-def _can_fork() -> bool:
-    # A fork copies only the calling thread: with another thread running (a lock held) the
-    # child could hang.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _init(state: dict[str, Any]) -> None:
